@@ -1,0 +1,13 @@
+package io.finetune4j.api.method;
+
+import io.finetune4j.api.Stable;
+import io.finetune4j.api.model.CausalLM;
+
+/** What a method is applied to. */
+@Stable
+public interface MethodContext {
+    CausalLM model();
+
+    /** Seed for initialisation (LoRA's A, dropout masks). */
+    long seed();
+}

@@ -1,0 +1,58 @@
+package io.finetune4j.api.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.finetune4j.api.Stable;
+import java.util.Map;
+
+/**
+ * A decoder-only language model loaded from a Hugging Face checkpoint. Parameters keep their Hugging
+ * Face names end to end, so checkpoint and adapter files are a matter of string prefixes.
+ */
+@Stable
+public interface CausalLM extends AutoCloseable {
+    ModelConfig config();
+
+    TextTokenizer tokenizer();
+
+    /** Owns the weights; lives as long as the model. */
+    NDManager manager();
+
+    Device device();
+
+    /** Runs the model. Every array it creates joins the manager of {@code input.inputIds()}. */
+    ForwardOutput forward(ForwardInput input);
+
+    /**
+     * Base parameters by Hugging Face name ({@code model.layers.0.self_attn.q_proj.weight}), in checkpoint
+     * order, as stored (GPT-2 Conv1D weights stay {@code [in, out]}). Tied weights appear once.
+     */
+    Map<String, NDArray> parameters();
+
+    /** Every linear layer by module name, in model order; wrappers replace entries. */
+    Map<String, Linear> linears();
+
+    /** Puts {@code replacement} where the layer named {@code name} was. */
+    void replaceLinear(String name, Linear replacement);
+
+    /** Inserts {@code hook} at {@code point} of decoder layer {@code layer}; hooks at one point run in order. */
+    void addHook(int layer, HookPoint point, BlockHook hook);
+
+    /** True unless inside {@link #disableAdapters()}; wrappers consult it on every forward. */
+    boolean adaptersEnabled();
+
+    /**
+     * Makes every wrapper and hook behave as its base until the scope closes: the base model as a
+     * reference, without a second copy of its weights.
+     */
+    AdapterScope disableAdapters();
+
+    /** Total number of elements over {@link #parameters()}. */
+    default long parameterCount() {
+        return parameters().values().stream().mapToLong(NDArray::size).sum();
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,38 @@
+package io.finetune4j.runtime.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ForwardInput;
+
+/** Log-probabilities of a sequence under a model, from one forward. */
+public final class TokenScorer {
+    private TokenScorer() {}
+
+    /** log p(ids[i] | ids[&lt;i]) for i &gt;= 1; element 0 is NaN. Double precision result of a float32 forward. */
+    public static double[] logProbs(CausalLM model, long[] ids) {
+        double[] result = new double[ids.length];
+        if (ids.length == 0) {
+            return result;
+        }
+        result[0] = Double.NaN;
+        if (ids.length == 1) {
+            return result;
+        }
+        int n = ids.length;
+        try (NDManager step = model.manager().getEngine().newBaseManager(model.device())) {
+            NDArray input = step.create(ids, new Shape(1, n));
+            ForwardInput forward = ForwardInput.of(input).withLogits(ForwardInput.Logits.ALL_BUT_LAST);
+            NDArray logits = model.forward(forward).logits(); // [1, n-1, vocab]
+            long[] next = new long[n - 1];
+            System.arraycopy(ids, 1, next, 0, n - 1);
+            NDArray targets = step.create(next, new Shape(1, n - 1, 1));
+            float[] picked = logits.logSoftmax(-1).gather(targets, 2).toFloatArray(); // [1, n-1, 1]
+            for (int i = 1; i < n; i++) {
+                result[i] = picked[i - 1];
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,2 @@
+/** Text generation with a KV cache (greedy, temperature, top-k, top-p) and sequence log-probabilities. */
+package io.finetune4j.runtime.generate;

@@ -1,0 +1,45 @@
+package io.finetune4j.runtime.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** Scaled dot-product attention shared by the families (Vaswani et al. 2017; HF's eager_attention_forward). */
+final class Attention {
+    private Attention() {}
+
+    /**
+     * {@code softmax(q k^T * scale + mask) v} with grouped-query attention: query head h reads key/value
+     * head {@code h / (heads / kv_heads)}, as {@code repeat_kv} does, but by regrouping the queries
+     * instead of copying the keys. The scale is applied to the queries (smaller than the scores once the
+     * sequence outgrows head_dim) and the mask is added in place: matmul's backward does not need its output.
+     *
+     * @param query {@code [batch, heads, length, head_dim]}
+     * @param key {@code [batch, kv_heads, total, head_dim]}
+     * @param value {@code [batch, kv_heads, total, head_dim]}
+     * @param mask additive {@code [batch or 1, 1, length, total]} or null
+     * @return {@code [batch, heads, length, head_dim]}
+     */
+    static NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale) {
+        long batch = query.getShape().get(0);
+        long heads = query.getShape().get(1);
+        long length = query.getShape().get(2);
+        long headDim = query.getShape().get(3);
+        long kvHeads = key.getShape().get(1);
+        long total = key.getShape().get(2);
+        long group = heads / kvHeads;
+        NDArray scaled = query.mul(scale);
+        NDArray grouped = group == 1 ? scaled : scaled.reshape(batch, kvHeads, group * length, headDim);
+        NDArray scores = grouped.matMul(key.transpose(0, 1, 3, 2)); // [batch, kv_heads, group*length, total]
+        if (group > 1) {
+            scores = scores.reshape(batch, heads, length, total);
+        }
+        if (mask != null) {
+            scores.addi(mask);
+        }
+        NDArray probs = scores.softmax(-1);
+        if (group > 1) {
+            probs = probs.reshape(batch, kvHeads, group * length, total);
+        }
+        NDArray out = probs.matMul(value); // [batch, kv_heads, group*length, head_dim]
+        return group == 1 ? out : out.reshape(batch, heads, length, headDim);
+    }
+}

@@ -1,0 +1,218 @@
+package io.finetune4j.runtime.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.SparseFormat;
+import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.model.HookPoint;
+import io.finetune4j.api.model.ModelConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Llama, Mistral and Qwen2 (transformers' {@code modeling_llama.py} / {@code modeling_qwen2.py}):
+ * RMSNorm pre-norm blocks, rotary attention with grouped-query heads, SiLU-gated MLP.
+ */
+final class LlamaArchitecture implements Architecture {
+    private static final int Q = 0, K = 1, V = 2, O = 3, GATE = 4, UP = 5, DOWN = 6, INPUT_NORM = 7, POST_NORM = 8;
+
+    private final ModelConfig config;
+    private final String prefix;
+    private final int hidden;
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final boolean qkvBias;
+    private final boolean outputBias;
+    private final boolean mlpBias;
+    private final boolean tied;
+    private final Integer slidingWindow;
+    private final float eps;
+    private final float scaling;
+    private final double initStd;
+    private final String[][] names;
+    private final RotaryTable rotary;
+
+    LlamaArchitecture(ModelConfig config, Set<String> tensorNames, NDManager manager, String source) {
+        this.config = config;
+        RawConfig raw = new RawConfig(config.raw(), source);
+        // LlamaForCausalLM names weights "model.*"; a bare LlamaModel has no prefix.
+        this.prefix = tensorNames.isEmpty() || tensorNames.contains("model.embed_tokens.weight") ? "model." : "";
+        this.hidden = config.hiddenSize();
+        this.heads = config.numAttentionHeads();
+        this.kvHeads = config.numKeyValueHeads() > 0 ? config.numKeyValueHeads() : heads;
+        Integer explicitHeadDim = raw.integer("head_dim");
+        this.headDim = explicitHeadDim != null ? explicitHeadDim : config.headDim();
+        boolean qwen2 = "qwen2".equals(config.modelType());
+        this.qkvBias = qwen2 || config.attentionBias();
+        this.outputBias = !qwen2 && config.attentionBias();
+        this.mlpBias = raw.bool("mlp_bias", false);
+        this.tied = config.tieWordEmbeddings();
+        this.eps = (float) config.normEps();
+        this.scaling = (float) Math.pow(headDim, -0.5);
+        this.initStd = raw.number("initializer_range", 0.02);
+        boolean windowed = "mistral".equals(config.modelType()) || raw.bool("use_sliding_window", false);
+        this.slidingWindow = windowed ? raw.integer("sliding_window") : null;
+        check(config, raw, source);
+        this.names = new String[config.numHiddenLayers()][];
+        for (int i = 0; i < names.length; i++) {
+            String layer = prefix + "layers." + i + ".";
+            names[i] = new String[] {
+                layer + "self_attn.q_proj", layer + "self_attn.k_proj", layer + "self_attn.v_proj", layer + "self_attn.o_proj",
+                layer + "mlp.gate_proj", layer + "mlp.up_proj", layer + "mlp.down_proj",
+                layer + "input_layernorm.weight", layer + "post_attention_layernorm.weight"
+            };
+        }
+        this.rotary = new RotaryTable(manager, headDim, config.ropeTheta() > 0 ? config.ropeTheta() : 10000.0);
+    }
+
+    private void check(ModelConfig config, RawConfig raw, String source) {
+        List<String> problems = new ArrayList<>();
+        String act = config.hiddenAct() == null ? "silu" : config.hiddenAct();
+        if (!act.equals("silu") && !act.equals("swish")) {
+            problems.add(source + ": hidden_act: '" + act + "' is not supported for " + config.modelType() + "; supported: [silu]");
+        }
+        Object scaling = raw.get("rope_scaling");
+        if (scaling instanceof java.util.Map<?, ?> map) {
+            Object type = map.get("rope_type") != null ? map.get("rope_type") : map.get("type");
+            if (!"default".equals(type)) {
+                problems.add(source + ": rope_scaling: type '" + type + "' is not supported; supported: [default] or null");
+            }
+        } else if (scaling != null) {
+            problems.add(source + ": rope_scaling: must be an object or null, was " + scaling);
+        }
+        if (kvHeads <= 0 || heads % kvHeads != 0) {
+            problems.add(source + ": num_key_value_heads: must divide num_attention_heads (" + heads + "), was " + kvHeads);
+        }
+        if (headDim % 2 != 0) {
+            problems.add(source + ": head dimension must be even for rotary embeddings, was " + headDim);
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+    }
+
+    @Override
+    public List<TensorSpec> tensorSpecs() {
+        List<TensorSpec> specs = new ArrayList<>();
+        int vocab = config.vocabSize();
+        int inter = config.intermediateSize();
+        specs.add(TensorSpec.normal(prefix + "embed_tokens.weight", initStd, vocab, hidden));
+        for (String[] layer : names) {
+            linear(specs, layer[Q], heads * headDim, hidden, qkvBias);
+            linear(specs, layer[K], kvHeads * headDim, hidden, qkvBias);
+            linear(specs, layer[V], kvHeads * headDim, hidden, qkvBias);
+            linear(specs, layer[O], hidden, heads * headDim, outputBias);
+            linear(specs, layer[GATE], inter, hidden, mlpBias);
+            linear(specs, layer[UP], inter, hidden, mlpBias);
+            linear(specs, layer[DOWN], hidden, inter, mlpBias);
+            specs.add(TensorSpec.ones(layer[INPUT_NORM], hidden));
+            specs.add(TensorSpec.ones(layer[POST_NORM], hidden));
+        }
+        specs.add(TensorSpec.ones(prefix + "norm.weight", hidden));
+        if (!tied) {
+            specs.add(TensorSpec.normal("lm_head.weight", initStd, vocab, hidden));
+        }
+        return specs;
+    }
+
+    private void linear(List<TensorSpec> specs, String name, int out, int in, boolean bias) {
+        specs.add(TensorSpec.normal(name + ".weight", initStd, out, in));
+        if (bias) {
+            specs.add(TensorSpec.zeros(name + ".bias", out));
+        }
+    }
+
+    @Override
+    public List<String> linearNames() {
+        List<String> linears = new ArrayList<>();
+        for (String[] layer : names) {
+            for (int i = Q; i <= DOWN; i++) {
+                linears.add(layer[i]);
+            }
+        }
+        if (!tied) {
+            linears.add("lm_head");
+        }
+        return linears;
+    }
+
+    @Override
+    public boolean transposed(String linearName) {
+        return false;
+    }
+
+    @Override
+    public boolean tiedHead() {
+        return tied;
+    }
+
+    @Override
+    public String embeddingName() {
+        return prefix + "embed_tokens.weight";
+    }
+
+    @Override
+    public void checkLengths(ForwardPlan plan) {
+        if (slidingWindow != null && plan.total > slidingWindow) {
+            throw new UnsupportedOperationException(config.modelType() + ": sequence of " + plan.total
+                    + " positions exceeds sliding_window " + slidingWindow + "; sliding-window attention is not supported");
+        }
+    }
+
+    @Override
+    public NDArray embed(ModelParts parts, NDArray inputIds, NDArray prefixEmbeddings, ForwardState state) {
+        NDArray embeddings = inputIds.getNDArrayInternal()
+                .embedding(inputIds, parts.tensor(embeddingName()), SparseFormat.DENSE).singletonOrThrow(); // [batch, tokens, hidden]
+        if (prefixEmbeddings != null) {
+            embeddings = state.own(prefixEmbeddings.concat(embeddings, 1)); // [batch, prefix+tokens, hidden]
+        }
+        NDArray[] table = rotary.lookup(state.plan.positions, state.plan.maxPosition);
+        state.cos = table[0];
+        state.sin = table[1];
+        return embeddings;
+    }
+
+    @Override
+    public NDArray layer(ModelParts parts, int index, NDArray hidden, ForwardState state) {
+        String[] layer = names[index];
+        boolean training = state.training;
+        long batch = state.plan.batch;
+        long length = state.plan.length;
+        Scalars scalars = parts.scalars();
+
+        NDArray x = rmsNorm(hidden, parts.tensor(layer[INPUT_NORM]), scalars);
+        NDArray q = parts.linear(layer[Q]).forward(x, training).reshape(batch, length, heads, headDim);
+        NDArray k = parts.linear(layer[K]).forward(x, training).reshape(batch, length, kvHeads, headDim);
+        NDArray v = parts.linear(layer[V]).forward(x, training).reshape(batch, length, kvHeads, headDim);
+        q = RotaryTable.apply(q, state.cos, state.sin).transpose(0, 2, 1, 3); // [batch, heads, length, head_dim]
+        k = RotaryTable.apply(k, state.cos, state.sin).transpose(0, 2, 1, 3); // [batch, kv_heads, length, head_dim]
+        v = v.transpose(0, 2, 1, 3);
+        NDArray[] kv = state.keysAndValues(index, k, v);
+        NDArray attended = Attention.attend(q, kv[0], kv[1], state.plan.mask, scalars.of(scaling))
+                .transpose(0, 2, 1, 3)
+                .reshape(batch, length, (long) heads * headDim); // [batch, length, heads*head_dim]
+        NDArray attention = parts.linear(layer[O]).forward(attended, training);
+        attention = parts.hooks(index, HookPoint.AFTER_ATTENTION, attention, training);
+        hidden = hidden.add(attention);
+
+        x = rmsNorm(hidden, parts.tensor(layer[POST_NORM]), scalars);
+        NDArray gate = parts.linear(layer[GATE]).forward(x, training);
+        NDArray up = parts.linear(layer[UP]).forward(x, training);
+        NDArray mlp = parts.linear(layer[DOWN]).forward(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up), training);
+        mlp = parts.hooks(index, HookPoint.AFTER_MLP, mlp, training);
+        return hidden.add(mlp);
+    }
+
+    @Override
+    public NDArray finalNorm(ModelParts parts, NDArray hidden) {
+        return rmsNorm(hidden, parts.tensor(prefix + "norm.weight"), parts.scalars());
+    }
+
+    /** LlamaRMSNorm: {@code weight * x / sqrt(mean(x^2) + eps)}, in float32. */
+    private NDArray rmsNorm(NDArray x, NDArray weight, Scalars scalars) {
+        NDArray variance = x.square().mean(new int[] {-1}, true); // [batch, length, 1]
+        return x.div(variance.add(scalars.of(eps)).sqrt()).mul(weight);
+    }
+}

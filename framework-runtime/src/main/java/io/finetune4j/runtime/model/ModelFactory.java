@@ -1,0 +1,147 @@
+package io.finetune4j.runtime.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ModelConfig;
+import io.finetune4j.api.model.TextTokenizer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Builds models from tensors or with random weights, and tiny configs for tests and benchmarks. */
+public final class ModelFactory {
+    private ModelFactory() {}
+
+    /**
+     * A model of {@code config} with random weights (Hugging Face's init: normal(0, initializer_range)
+     * for linears and embeddings, GPT-2's residual projections scaled by 1/sqrt(2 n_layer), zero biases,
+     * norms one). Weights come from a {@link SplittableRandom} seeded with {@code seed}: the same seed
+     * gives the same weights on every machine.
+     *
+     * @param tokenizer the model's tokenizer (not closed by the model); may be null for math-only tests
+     * @param tokenizerDir tokenizer files copied on save, or null
+     */
+    public static CausalLM random(ModelConfig config, TextTokenizer tokenizer, Path tokenizerDir, long seed, Device device) {
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            String source = "random " + config.modelType() + " model";
+            Architecture architecture = TransformerModel.architecture(config, Map.of(), manager, source);
+            SplittableRandom random = new SplittableRandom(seed);
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (TensorSpec spec : architecture.tensorSpecs()) {
+                float[] data = new float[Math.toIntExact(spec.shape().size())];
+                switch (spec.init()) {
+                    case NORMAL -> {
+                        for (int i = 0; i < data.length; i++) {
+                            data[i] = (float) (random.nextGaussian() * spec.std());
+                        }
+                    }
+                    case ONES -> Arrays.fill(data, 1f);
+                    case ZEROS -> { }
+                }
+                tensors.put(spec.name(), manager.create(data, spec.shape()));
+            }
+            return TransformerModel.create(config, tensors, Map.of(), tokenizer, false, tokenizerDir, manager, source);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A model over {@code tensors} (Hugging Face names, checkpoint order, float32), which must live in
+     * {@code manager}; the model takes ownership of the manager and closes it on {@link CausalLM#close()}.
+     *
+     * @param storedTypes the dtype each tensor is saved in (missing: F32)
+     * @param tokenizerDir tokenizer files copied on save, or null
+     * @throws io.finetune4j.api.ConfigException naming each missing or misshapen tensor
+     */
+    public static CausalLM fromTensors(ModelConfig config, Map<String, NDArray> tensors, Map<String, DataType> storedTypes,
+            TextTokenizer tokenizer, Path tokenizerDir, NDManager manager) {
+        return TransformerModel.create(config, tensors, storedTypes, tokenizer, false, tokenizerDir, manager, "tensors");
+    }
+
+    /** A Llama config ({@code LlamaForCausalLM}, untied head, rms_norm_eps 1e-6, rope_theta 10000). */
+    public static ModelConfig llamaConfig(int vocab, int hidden, int layers, int heads, int kvHeads, int intermediate, int maxPositions) {
+        return llamaFamilyConfig("llama", vocab, hidden, layers, heads, kvHeads, intermediate, maxPositions, false);
+    }
+
+    /**
+     * A Llama-family config whose raw map is a valid config.json for {@code modelType}: {@code llama},
+     * {@code mistral} (no sliding window) or {@code qwen2} (q/k/v biases).
+     */
+    public static ModelConfig llamaFamilyConfig(String modelType, int vocab, int hidden, int layers, int heads, int kvHeads,
+            int intermediate, int maxPositions, boolean tieWordEmbeddings) {
+        String architecture = switch (modelType) {
+            case "llama" -> "LlamaForCausalLM";
+            case "mistral" -> "MistralForCausalLM";
+            case "qwen2" -> "Qwen2ForCausalLM";
+            default -> throw new IllegalArgumentException("not a Llama-family model_type: " + modelType);
+        };
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("architectures", List.of(architecture));
+        raw.put("model_type", modelType);
+        raw.put("vocab_size", vocab);
+        raw.put("hidden_size", hidden);
+        raw.put("intermediate_size", intermediate);
+        raw.put("num_hidden_layers", layers);
+        raw.put("num_attention_heads", heads);
+        raw.put("num_key_value_heads", kvHeads);
+        raw.put("max_position_embeddings", maxPositions);
+        raw.put("hidden_act", "silu");
+        raw.put("rms_norm_eps", 1e-6);
+        raw.put("rope_theta", 10000.0);
+        raw.put("rope_scaling", null);
+        raw.put("initializer_range", 0.02);
+        raw.put("attention_dropout", 0.0);
+        switch (modelType) {
+            case "llama" -> {
+                raw.put("attention_bias", false);
+                raw.put("mlp_bias", false);
+            }
+            case "mistral" -> raw.put("sliding_window", null);
+            default -> {
+                raw.put("use_sliding_window", false);
+                raw.put("sliding_window", null);
+            }
+        }
+        raw.put("tie_word_embeddings", tieWordEmbeddings);
+        raw.put("torch_dtype", "float32");
+        raw.put("use_cache", true);
+        return new ModelConfig(modelType, vocab, hidden, layers, heads, kvHeads, intermediate, maxPositions, 1e-6, 10000.0,
+                tieWordEmbeddings, "qwen2".equals(modelType), "silu", raw);
+    }
+
+    /** A GPT-2 config ({@code GPT2LMHeadModel}, tied head, gelu_new, n_inner 4 x hidden, no dropout). */
+    public static ModelConfig gpt2Config(int vocab, int hidden, int layers, int heads, int maxPositions) {
+        Map<String, Object> raw = new LinkedHashMap<>();
+        raw.put("activation_function", "gelu_new");
+        raw.put("architectures", List.of("GPT2LMHeadModel"));
+        raw.put("attn_pdrop", 0.0);
+        raw.put("embd_pdrop", 0.0);
+        raw.put("resid_pdrop", 0.0);
+        raw.put("initializer_range", 0.02);
+        raw.put("layer_norm_epsilon", 1e-5);
+        raw.put("model_type", "gpt2");
+        raw.put("n_embd", hidden);
+        raw.put("n_head", heads);
+        raw.put("n_inner", null);
+        raw.put("n_layer", layers);
+        raw.put("n_positions", maxPositions);
+        raw.put("reorder_and_upcast_attn", false);
+        raw.put("scale_attn_by_inverse_layer_idx", false);
+        raw.put("scale_attn_weights", true);
+        raw.put("tie_word_embeddings", true);
+        raw.put("torch_dtype", "float32");
+        raw.put("use_cache", true);
+        raw.put("vocab_size", vocab);
+        return new ModelConfig("gpt2", vocab, hidden, layers, heads, heads, 4 * hidden, maxPositions, 1e-5, 0.0,
+                true, true, "gelu_new", raw);
+    }
+}

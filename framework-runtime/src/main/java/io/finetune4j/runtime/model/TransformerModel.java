@@ -1,0 +1,336 @@
+package io.finetune4j.runtime.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.model.AdapterScope;
+import io.finetune4j.api.model.BlockHook;
+import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ForwardInput;
+import io.finetune4j.api.model.ForwardOutput;
+import io.finetune4j.api.model.HookPoint;
+import io.finetune4j.api.model.KvCache;
+import io.finetune4j.api.model.Linear;
+import io.finetune4j.api.model.ModelConfig;
+import io.finetune4j.api.model.TextTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A decoder-only transformer over Hugging Face tensors, in raw NDArray ops, float32. The family-specific
+ * layers come from an {@link Architecture}; this class owns the weights, the linear-layer slots, the
+ * hooks and the forward loop. Outputs cover the {@code inputIds} positions only: prefix (virtual token)
+ * positions feed the layers and the cache but get no logits or hidden states.
+ */
+final class TransformerModel implements CausalLM, ModelParts {
+    private static final Logger LOG = LoggerFactory.getLogger(TransformerModel.class);
+
+    private final ModelConfig config;
+    private final TextTokenizer tokenizer;
+    private final boolean ownsTokenizer;
+    private final Path tokenizerDir;
+    private final NDManager manager;
+    private final Map<String, NDArray> tensors;
+    private final Map<String, DataType> storedTypes;
+    private final Map<String, Linear> linears;
+    private final List<Map<HookPoint, List<BlockHook>>> hooks;
+    private final Architecture architecture;
+    private final Scalars scalars;
+    private volatile boolean adaptersEnabled = true;
+
+    private TransformerModel(ModelConfig config, Architecture architecture, Map<String, NDArray> tensors,
+            Map<String, DataType> storedTypes, TextTokenizer tokenizer, boolean ownsTokenizer, Path tokenizerDir,
+            NDManager manager) {
+        this.config = config;
+        this.architecture = architecture;
+        this.tensors = tensors;
+        this.storedTypes = storedTypes;
+        this.tokenizer = tokenizer;
+        this.ownsTokenizer = ownsTokenizer;
+        this.tokenizerDir = tokenizerDir;
+        this.manager = manager;
+        this.scalars = new Scalars(manager);
+        this.linears = Collections.synchronizedMap(new LinkedHashMap<>());
+        Set<String> specified = new HashSet<>();
+        architecture.tensorSpecs().forEach(spec -> specified.add(spec.name()));
+        for (String name : architecture.linearNames()) {
+            // Only biases the architecture reads; a stray bias tensor is kept but unused, as in transformers.
+            NDArray bias = specified.contains(name + ".bias") ? tensors.get(name + ".bias") : null;
+            linears.put(name, new DenseLinear(name, tensors.get(name + ".weight"), bias, architecture.transposed(name)));
+        }
+        this.hooks = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            Map<HookPoint, List<BlockHook>> points = new EnumMap<>(HookPoint.class);
+            for (HookPoint point : HookPoint.values()) {
+                points.put(point, new CopyOnWriteArrayList<>());
+            }
+            hooks.add(points);
+        }
+    }
+
+    /**
+     * Builds a model over {@code tensors} (float32, checkpoint order, owned by {@code manager}, which the
+     * model then owns). Every tensor the architecture reads must be present with its shape; others are
+     * kept (saved back unchanged) but unused.
+     *
+     * @param source where the tensors came from, for error messages (a directory or "random")
+     */
+    static TransformerModel create(ModelConfig config, Map<String, NDArray> tensors, Map<String, DataType> storedTypes,
+            TextTokenizer tokenizer, boolean ownsTokenizer, Path tokenizerDir, NDManager manager, String source) {
+        Map<String, NDArray> ordered = new LinkedHashMap<>(tensors);
+        Architecture architecture = architecture(config, ordered, manager, source);
+        List<TensorSpec> specs = architecture.tensorSpecs();
+        List<String> problems = new ArrayList<>();
+        for (TensorSpec spec : specs) {
+            NDArray tensor = ordered.get(spec.name());
+            if (tensor == null) {
+                problems.add(source + ": missing tensor '" + spec.name() + "' (expected shape " + TensorSpec.format(spec.shape()) + ")");
+            } else if (!tensor.getShape().equals(spec.shape())) {
+                problems.add(source + ": tensor '" + spec.name() + "' has shape " + TensorSpec.format(tensor.getShape())
+                        + ", expected " + TensorSpec.format(spec.shape()) + " from config.json");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        for (Map.Entry<String, NDArray> entry : ordered.entrySet()) {
+            NDArray tensor = entry.getValue();
+            // The forward is float32 (bf16 aborts the JVM on CPU); non-float buffers stay as they are.
+            if (tensor.getDataType().isFloating() && tensor.getDataType() != DataType.FLOAT32) {
+                NDArray converted = tensor.toType(DataType.FLOAT32, false);
+                converted.attach(manager);
+                tensor.close();
+                entry.setValue(converted);
+            }
+        }
+        List<String> unused = new ArrayList<>(ordered.keySet());
+        specs.forEach(spec -> unused.remove(spec.name()));
+        if (!unused.isEmpty()) {
+            LOG.debug("{}: {} tensors are not read by the forward and are kept as loaded: {}", source, unused.size(), unused);
+        }
+        Map<String, DataType> types = storedTypes == null ? Map.of() : Map.copyOf(storedTypes);
+        return new TransformerModel(config, architecture, ordered, types, tokenizer, ownsTokenizer, tokenizerDir, manager);
+    }
+
+    static Architecture architecture(ModelConfig config, Map<String, NDArray> tensors, NDManager manager, String source) {
+        String type = config.modelType();
+        if ("llama".equals(type) || "mistral".equals(type) || "qwen2".equals(type)) {
+            return new LlamaArchitecture(config, tensors.keySet(), manager, source);
+        }
+        if ("gpt2".equals(type)) {
+            return new Gpt2Architecture(config, tensors.keySet(), source);
+        }
+        throw new ConfigException(source + ": model_type: '" + type + "' is not supported; supported: [gpt2, llama, mistral, qwen2]");
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** Dtypes the checkpoint stored each tensor in (F32/F16/BF16); empty for random models. */
+    Map<String, DataType> storedTypes() {
+        return storedTypes;
+    }
+
+    /** Where the tokenizer files came from, or null. */
+    Path tokenizerDir() {
+        return tokenizerDir;
+    }
+
+    @Override
+    public ForwardOutput forward(ForwardInput input) {
+        NDManager step = input.inputIds().getManager();
+        KvCache past = input.pastKeyValues();
+        if (past != null && past.layers() != config.numHiddenLayers()) {
+            throw new IllegalArgumentException("pastKeyValues has " + past.layers() + " layers, the model " + config.numHiddenLayers());
+        }
+        long pastLength = past == null ? 0 : past.length();
+        ForwardPlan plan = ForwardPlan.of(input, pastLength, scalars);
+        architecture.checkLengths(plan);
+        KvCache present = input.useCache() ? new KvCache(config.numHiddenLayers()) : null;
+        ForwardState state = new ForwardState(step, input.training(), plan, past, present);
+
+        NDArray hidden = architecture.embed(this, input.inputIds(), input.prefixEmbeddings(), state); // [batch, length, hidden]
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            hidden = architecture.layer(this, i, hidden, state);
+        }
+        hidden = architecture.finalNorm(this, hidden);
+        if (plan.prefix > 0) {
+            hidden = hidden.get(new NDIndex(":, {}:, :", plan.prefix)); // [batch, tokens, hidden]
+        }
+        return new ForwardOutput(head(hidden, input.logits(), input.training(), plan.tokens), hidden, present);
+    }
+
+    private NDArray head(NDArray hidden, ForwardInput.Logits which, boolean training, int tokens) {
+        NDArray selected = switch (which) {
+            case ALL -> hidden;
+            case ALL_BUT_LAST -> hidden.get(new NDIndex(":, 0:{}, :", Math.max(0, tokens - 1)));
+            case LAST -> hidden.get(new NDIndex(":, {}:, :", tokens - 1));
+            case NONE -> null;
+        };
+        if (selected == null) {
+            return null;
+        }
+        if (architecture.tiedHead()) {
+            NDArray embeddings = tensors.get(architecture.embeddingName());
+            return selected.getNDArrayInternal().linear(selected, embeddings, null).singletonOrThrow(); // [batch, n, vocab]
+        }
+        return linear("lm_head").forward(selected, training);
+    }
+
+    @Override
+    public NDArray tensor(String name) {
+        return tensors.get(name);
+    }
+
+    @Override
+    public Linear linear(String name) {
+        return linears.get(name);
+    }
+
+    @Override
+    public NDArray hooks(int layer, HookPoint point, NDArray output, boolean training) {
+        if (!adaptersEnabled) {
+            return output;
+        }
+        for (BlockHook hook : hooks.get(layer).get(point)) {
+            output = hook.apply(output, training);
+        }
+        return output;
+    }
+
+    @Override
+    public Scalars scalars() {
+        return scalars;
+    }
+
+    /**
+     * Loaded tensors in checkpoint order; a linear module's weight and bias are read from the base of the
+     * layer now in its slot, so a merged replacement is what gets saved.
+     */
+    @Override
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> parameters = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> entry : tensors.entrySet()) {
+            String name = entry.getKey();
+            Linear slot = slotOf(name);
+            if (slot == null) {
+                parameters.put(name, entry.getValue());
+            } else if (name.endsWith(".weight")) {
+                parameters.put(name, slot.weight());
+                String biasName = slot.name() + ".bias";
+                if (!tensors.containsKey(biasName)) {
+                    slot.bias().ifPresent(bias -> parameters.put(biasName, bias));
+                }
+            } else {
+                slot.bias().ifPresent(bias -> parameters.put(name, bias));
+            }
+        }
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    /** The base layer whose weight or bias {@code tensorName} is, or null. */
+    private Linear slotOf(String tensorName) {
+        int dot = tensorName.lastIndexOf('.');
+        if (dot < 0) {
+            return null;
+        }
+        String suffix = tensorName.substring(dot + 1);
+        if (!suffix.equals("weight") && !suffix.equals("bias")) {
+            return null;
+        }
+        Linear slot = linears.get(tensorName.substring(0, dot));
+        return slot == null ? null : slot.base();
+    }
+
+    @Override
+    public Map<String, Linear> linears() {
+        synchronized (linears) {
+            return Collections.unmodifiableMap(new LinkedHashMap<>(linears));
+        }
+    }
+
+    @Override
+    public void replaceLinear(String name, Linear replacement) {
+        Linear current = linears.get(name);
+        if (current == null) {
+            throw new IllegalArgumentException("no linear layer named '" + name + "'");
+        }
+        if (replacement.inFeatures() != current.inFeatures() || replacement.outFeatures() != current.outFeatures()) {
+            throw new IllegalArgumentException(name + ": replacement maps " + replacement.inFeatures() + " -> "
+                    + replacement.outFeatures() + ", the layer " + current.inFeatures() + " -> " + current.outFeatures());
+        }
+        if (replacement.base().transposed() != current.base().transposed()) {
+            // parameters() saves the base's weight under the checkpoint's name: its layout must not change.
+            throw new IllegalArgumentException(name + ": the replacement's base must keep the stored layout ("
+                    + (current.base().transposed() ? "[in, out], transposed" : "[out, in]") + ")");
+        }
+        linears.put(name, replacement);
+    }
+
+    @Override
+    public void addHook(int layer, HookPoint point, BlockHook hook) {
+        if (layer < 0 || layer >= hooks.size()) {
+            throw new IllegalArgumentException("layer " + layer + " out of range [0, " + hooks.size() + ")");
+        }
+        hooks.get(layer).get(point).add(hook);
+    }
+
+    @Override
+    public boolean adaptersEnabled() {
+        return adaptersEnabled;
+    }
+
+    @Override
+    public AdapterScope disableAdapters() {
+        boolean previous = adaptersEnabled;
+        adaptersEnabled = false;
+        return () -> adaptersEnabled = previous;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        if (ownsTokenizer && tokenizer instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the tokenizer failed", e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return config.modelType() + " model, " + config.numHiddenLayers() + " layers, hidden " + config.hiddenSize();
+    }
+}

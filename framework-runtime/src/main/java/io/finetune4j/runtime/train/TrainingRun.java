@@ -1,0 +1,177 @@
+package io.finetune4j.runtime.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.ProgressListener;
+import io.finetune4j.api.TrainingException;
+import io.finetune4j.api.method.Method;
+import io.finetune4j.api.method.StepInfo;
+import io.finetune4j.api.objective.Objective;
+import io.finetune4j.api.objective.ObjectiveStep;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One {@link Trainer#fit} call: the step loop and its state. Scopes: the optimizer state lives in
+ * {@code state} (closed by the trainer after the run); each micro-batch gets a sub-manager of it, closed
+ * right after its backward; the gradient handles of one update live in another sub-manager, closed after
+ * the update.
+ */
+final class TrainingRun {
+    private final TrainingConfig config;
+    private final String stage;
+    private final ProgressListener progress;
+    private final MetricsSink sink;
+    private final Method method;
+    private final Objective objective;
+    private final List<NDArray> parameters;
+    private final AdamW optimizer;
+    private final LearningRateSchedule schedule;
+    private final BatchPlan plan;
+    private final int totalSteps;
+    private final NDManager state;
+    private LogWindow window;
+    private long tokens;
+
+    TrainingRun(TrainingConfig config, String stage, ProgressListener progress, MetricsSink sink, Method method,
+                Objective objective, List<NDArray> parameters, AdamW optimizer, int totalSteps, NDManager state) {
+        this.config = config;
+        this.stage = stage;
+        this.progress = progress;
+        this.sink = sink;
+        this.method = method;
+        this.objective = objective;
+        this.parameters = parameters;
+        this.optimizer = optimizer;
+        this.totalSteps = totalSteps;
+        this.state = state;
+        this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), totalSteps);
+        this.plan = new BatchPlan(objective.exampleCount(), config.batchSize(), config.gradientAccumulationSteps(),
+                config.seed());
+    }
+
+    TrainingSummary run() {
+        long start = System.nanoTime();
+        window = new LogWindow(start);
+        List<Double> stepLosses = new ArrayList<>(totalSteps);
+        List<StepLog> logs = new ArrayList<>();
+        progress.start(stage, totalSteps);
+        try {
+            for (int step = 1; step <= totalSteps; step++) {
+                double learningRate = schedule.learningRate(config.learningRate(), step);
+                StepInfo info = new StepInfo(step, totalSteps);
+                StepOutcome outcome = trainStep(info, plan.nextStep(), learningRate);
+                stepLosses.add(outcome.loss());
+                progress.advance(1, String.format(Locale.ROOT, "loss=%.4f lr=%.2e", outcome.loss(), learningRate));
+                if (step % config.loggingSteps() == 0 || step == totalSteps) {
+                    Map<String, Double> values =
+                            window.drain(learningRate, outcome.gradNorm(), plan.epochProgress(), System.nanoTime());
+                    sink.record(stage, step, values);
+                    logs.add(new StepLog(step, values));
+                }
+            }
+        } finally {
+            progress.finish();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new TrainingSummary(stage, totalSteps, stepLosses, logs, tokens, seconds);
+    }
+
+    /** One optimizer step's loss (mean over its micro-batches) and gradient norm before clipping. */
+    private record StepOutcome(double loss, double gradNorm) {}
+
+    private StepOutcome trainStep(StepInfo info, List<List<Integer>> microBatches, double learningRate) {
+        zeroGradients();
+        double loss = forwardBackward(info.step(), microBatches);
+        method.afterBackward(info);
+        double norm;
+        try (NDManager scope = state.newSubManager()) {
+            List<NDArray> gradients = new ArrayList<>(parameters.size());
+            for (NDArray parameter : parameters) {
+                NDArray gradient = parameter.getGradient(); // a new handle, made in the parameter's manager
+                gradient.attach(scope);
+                gradients.add(gradient);
+            }
+            norm = GradientClipping.globalNorm(gradients);
+            if (!Double.isFinite(norm)) {
+                throw failure(info.step(), "gradient norm is " + norm);
+            }
+            optimizer.step(gradients, learningRate, GradientClipping.coefficient(norm, config.maxGradNorm()));
+        }
+        method.afterStep(info);
+        return new StepOutcome(loss, norm);
+    }
+
+    /**
+     * Per parameter rather than {@code GradientCollector.zeroGradients()}, which walks every array of the
+     * system manager (and leaks a gradient handle per array). x − x leaves NaN entries NaN; a NaN
+     * gradient then fails the norm check instead of training on silently.
+     */
+    private void zeroGradients() {
+        for (NDArray parameter : parameters) {
+            try (NDArray gradient = parameter.getGradient()) {
+                gradient.subi(gradient);
+            }
+        }
+    }
+
+    /** Forward and backward of every micro-batch under one collector; returns their mean loss. */
+    private double forwardBackward(int step, List<List<Integer>> microBatches) {
+        double lossSum = 0;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            for (int i = 0; i < microBatches.size(); i++) {
+                try (NDManager scope = state.newSubManager()) {
+                    lossSum += microBatch(collector, step, i, microBatches, scope);
+                }
+            }
+        }
+        return lossSum / microBatches.size();
+    }
+
+    private double microBatch(GradientCollector collector, int step, int index, List<List<Integer>> microBatches,
+                              NDManager scope) {
+        ObjectiveStep result = compute(step, microBatches.get(index), scope);
+        NDArray loss = result.loss();
+        if (loss.size() != 1) {
+            throw failure(step, "the objective's loss has shape " + loss.getShape() + ", expected a scalar");
+        }
+        NDArray total = method.regularizationLoss(scope).map(loss::add).orElse(loss);
+        double value = total.getFloat();
+        if (!Double.isFinite(value)) {
+            String where = microBatches.size() == 1 ? ""
+                    : String.format(Locale.ROOT, " (micro-batch %d of %d)", index + 1, microBatches.size());
+            throw failure(step, "loss is " + value + where);
+        }
+        // Mean over the step's micro-batches. The factor is an array, never mul(Number): autograd keeps
+        // the scalar for backward and a Java-owned one can be freed by the GC first (STACK.md).
+        NDArray scaled = microBatches.size() == 1 ? total
+                : total.mul(scope.create(1f / microBatches.size()));
+        collector.backward(scaled);
+        window.add(value, result.tokens(), result.metrics());
+        tokens += result.tokens();
+        return value;
+    }
+
+    private ObjectiveStep compute(int step, List<Integer> indices, NDManager scope) {
+        try {
+            return objective.compute(indices, scope);
+        } catch (ConfigException | TrainingException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new TrainingException(prefix(step) + "the objective failed: " + e, e);
+        }
+    }
+
+    private TrainingException failure(int step, String what) {
+        return new TrainingException(prefix(step) + what);
+    }
+
+    private String prefix(int step) {
+        return String.format(Locale.ROOT, "stage '%s', step %d of %d: ", stage, step, totalSteps);
+    }
+}

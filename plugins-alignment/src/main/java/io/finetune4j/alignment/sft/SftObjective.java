@@ -1,0 +1,68 @@
+package io.finetune4j.alignment.sft;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.finetune4j.api.data.Dataset;
+import io.finetune4j.api.data.Example;
+import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ForwardInput;
+import io.finetune4j.api.objective.Objective;
+import io.finetune4j.api.objective.ObjectiveContext;
+import io.finetune4j.api.objective.ObjectiveStep;
+import io.finetune4j.runtime.data.CausalLmBatch;
+import io.finetune4j.runtime.data.CausalLmCollator;
+import io.finetune4j.runtime.data.TokenizedExample;
+import io.finetune4j.runtime.loss.LossMath;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Supervised fine-tuning: the mean next-token cross-entropy over the batch's target tokens (Hugging Face's
+ * causal-LM loss with non-target labels at -100). Every row is tokenized once, at creation, so bad rows
+ * fail before the first step.
+ */
+final class SftObjective implements Objective {
+    private final CausalLM model;
+    private final List<TokenizedExample> examples;
+    private final long padId;
+
+    SftObjective(SftConfig config, ObjectiveContext context) {
+        this.model = context.policy();
+        SftTokenizer tokenizer = new SftTokenizer(model.tokenizer(), config, context.maxLength());
+        List<TokenizedExample> tokenized = new ArrayList<>();
+        for (Dataset dataset : context.trainData()) {
+            for (Example example : dataset.examples()) {
+                tokenized.add(tokenizer.tokenize(example));
+            }
+        }
+        this.examples = List.copyOf(tokenized);
+        this.padId = model.tokenizer().padTokenId();
+    }
+
+    @Override
+    public int exampleCount() {
+        return examples.size();
+    }
+
+    /** The tokenized example at {@code index}, as the loss sees it. */
+    TokenizedExample example(int index) {
+        return examples.get(index);
+    }
+
+    @Override
+    public ObjectiveStep compute(List<Integer> indices, NDManager step) {
+        List<TokenizedExample> rows = indices.stream().map(examples::get).toList();
+        CausalLmBatch batch = CausalLmCollator.collate(rows, padId, step);
+        ForwardInput input = ForwardInput.of(batch.inputIds())
+                .withAttentionMask(batch.attentionMask())
+                .withTraining(true)
+                .withLogits(ForwardInput.Logits.ALL_BUT_LAST);
+        NDArray logits = model.forward(input).logits();                     // [batch, seq - 1, vocab]
+        NDArray loss = LossMath.maskedMeanCrossEntropy(logits, batch.targetIds(), batch.targetMask());
+        double accuracy = LossMath.tokenAccuracy(logits, batch.targetIds(), batch.targetMask()).getFloat();
+        return new ObjectiveStep(loss, batch.tokenCount(), Map.of(
+                "mean_token_accuracy", accuracy,
+                "num_target_tokens", (double) batch.targetCount()));
+    }
+}

@@ -1,0 +1,40 @@
+package io.finetune4j.runner;
+
+import static java.util.Objects.requireNonNull;
+
+import io.finetune4j.runner.model.GenerationService;
+import io.finetune4j.runner.model.ScoringService;
+import io.finetune4j.runner.pipeline.PipelineRunner;
+import jakarta.inject.Inject;
+
+/** The one object {@link Main} asks the injector for: what each command calls. */
+public final class Ft4j {
+    private final PipelineRunner pipelines;
+    private final GenerationService generation;
+    private final ScoringService scoring;
+    private final PluginTable plugins;
+
+    @Inject
+    public Ft4j(PipelineRunner pipelines, GenerationService generation, ScoringService scoring, PluginTable plugins) {
+        this.pipelines = requireNonNull(pipelines, "pipelines is null");
+        this.generation = requireNonNull(generation, "generation is null");
+        this.scoring = requireNonNull(scoring, "scoring is null");
+        this.plugins = requireNonNull(plugins, "plugins is null");
+    }
+
+    public PipelineRunner pipelines() {
+        return pipelines;
+    }
+
+    public GenerationService generation() {
+        return generation;
+    }
+
+    public ScoringService scoring() {
+        return scoring;
+    }
+
+    public PluginTable plugins() {
+        return plugins;
+    }
+}

@@ -1,0 +1,123 @@
+package io.finetune4j.runner.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.finetune4j.api.ConfigProblems;
+import io.finetune4j.runner.Ft4j;
+import io.finetune4j.runner.cli.Action;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ft4j bench}: LoRA training throughput on a random GPT-2-shaped model, with MFU against this
+ * machine's fp32 matmul peak measured in the same process. {@code bench/pytorch_baseline.py} runs the
+ * same step in PyTorch for comparison; {@link BenchShape} states the FLOP count both use.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure LoRA training speed (tokens/s, step time, MFU) on a random GPT-2-shaped model.")
+public final class BenchCommand implements Action, Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--layers", defaultValue = "6", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
+    private int layers;
+
+    @Option(names = "--hidden", defaultValue = "512", description = "Hidden size (default: ${DEFAULT-VALUE}).")
+    private int hidden;
+
+    @Option(names = "--heads", defaultValue = "8", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    private int heads;
+
+    @Option(names = "--vocab", defaultValue = "8192", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
+    private int vocab;
+
+    @Option(names = "--seq", defaultValue = "256", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+    private int seq;
+
+    @Option(names = "--batch", defaultValue = "4", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--rank", defaultValue = "8", description = "LoRA rank on c_attn; alpha is 8 (default: ${DEFAULT-VALUE}).")
+    private int rank;
+
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    private int steps;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    private int warmup;
+
+    @Option(names = "--matmul-size", defaultValue = "2048", description = "Side of the peak matmul (default: ${DEFAULT-VALUE}).")
+    private int matmulSize;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of weights and data (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--json", description = "Print one JSON object instead of the report.")
+    private boolean json;
+
+    /** Needs nothing from the injector: runs the same as {@link #call()}. */
+    @Override
+    public int run(Ft4j app) {
+        return call();
+    }
+
+    @Override
+    public Integer call() {
+        ConfigProblems problems = ConfigProblems.at("");
+        positive(problems, "--layers", layers);
+        positive(problems, "--hidden", hidden);
+        positive(problems, "--heads", heads);
+        positive(problems, "--vocab", vocab);
+        positive(problems, "--batch", batch);
+        positive(problems, "--rank", rank);
+        positive(problems, "--steps", steps);
+        positive(problems, "--matmul-size", matmulSize);
+        problems.check(seq >= 2, "--seq", "must be >= 2 (the last position has no label), was %d", seq);
+        problems.check(warmup >= 0, "--warmup", "must be >= 0, was %d", warmup);
+        problems.check(heads <= 0 || hidden % heads == 0, "--hidden", "must be a multiple of --heads (%d), was %d",
+                heads, hidden);
+        problems.throwIfAny();
+
+        BenchShape shape = new BenchShape(layers, hidden, heads, vocab, seq, batch, rank);
+        BenchResult result = LoraBenchmark.run(shape, steps, warmup, matmulSize, seed);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(toJson(result));
+        } else {
+            report(out, result);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static void report(PrintWriter out, BenchResult r) {
+        BenchShape s = r.shape();
+        out.printf(Locale.ROOT, "finetune4j bench: %s, fp32, CPU%n", r.engine());
+        out.printf(Locale.ROOT, "shape: layers=%d hidden=%d heads=%d vocab=%d seq=%d batch=%d, LoRA r=%d alpha=%.0f on "
+                        + "c_attn, %d trainable parameters%n", s.layers(), s.hidden(), s.heads(), s.vocab(), s.seq(),
+                s.batch(), s.rank(), LoraBenchmark.LORA_ALPHA, r.trainableParameters());
+        out.printf(Locale.ROOT, "step: %.1f ms (mean of %d after %d warm-up), %.0f tokens/s, loss %.4f -> %.4f%n",
+                r.stepSeconds() * 1000, r.steps(), r.warmup(), r.tokensPerSecond(), r.firstLoss(), r.lastLoss());
+        out.printf(Locale.ROOT, "FLOPs/step: %.2f GFLOP = %s (frozen-base LoRA: 2x forward + attention backward + "
+                + "adapter work; matmuls only)%n", s.stepFlops() / 1e9, BenchShape.formula());
+        out.printf(Locale.ROOT, "achieved %.1f GFLOP/s, matmul peak %.1f GFLOP/s (%d^3 fp32, best of 5), MFU %.1f%%%n",
+                r.achievedGflops(), r.matmulGflops(), r.matmulSize(), 100 * r.mfu());
+    }
+
+    private static String toJson(BenchResult result) {
+        try {
+            return new ObjectMapper().writeValueAsString(result.toJson());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the bench result as JSON", e);
+        }
+    }
+
+    private static void positive(ConfigProblems problems, String option, int value) {
+        problems.check(value > 0, option, "must be > 0, was %d", value);
+    }
+}

@@ -1,0 +1,26 @@
+package io.finetune4j.runner.cli;
+
+import io.finetune4j.runner.Ft4j;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ft4j run PIPELINE.yaml [--output DIR]}. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Validate a pipeline file completely, then run its stages in order.")
+public final class RunCommand implements Action {
+    @Parameters(index = "0", paramLabel = "PIPELINE.yaml", description = "The pipeline file.")
+    Path pipeline;
+
+    @Option(names = "--output", paramLabel = "DIR",
+            description = "Run directory (default: runs/<name>-<yyyyMMdd-HHmmss> under the current directory).")
+    Path output;
+
+    @Override
+    public int run(Ft4j app) {
+        app.pipelines().run(pipeline, Optional.ofNullable(output));
+        return 0;
+    }
+}

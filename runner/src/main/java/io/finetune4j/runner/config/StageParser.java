@@ -1,0 +1,322 @@
+package io.finetune4j.runner.config;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.ConfigProblems;
+import io.finetune4j.api.PluginProvider;
+import io.finetune4j.api.data.Dataset;
+import io.finetune4j.api.eval.Evaluator;
+import io.finetune4j.api.eval.EvaluatorProvider;
+import io.finetune4j.api.method.MethodProvider;
+import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.runtime.data.JsonlDatasetReader;
+import io.finetune4j.runtime.train.TrainingConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/** Parses and checks one stage of a pipeline file; see {@link PipelineParser} for the format. */
+final class StageParser {
+    static final int DEFAULT_MAX_LENGTH = 512;
+    private static final Pattern STAGE_NAME = Pattern.compile("[a-z0-9_-]+");
+    private static final List<String> EVALUATOR_KEYS = List.of("data", "when");
+
+    private final Path dir;
+    private final long seed;
+    private final Map<String, MethodProvider<?>> methods;
+    private final Map<String, ObjectiveProvider<?>> objectives;
+    private final Map<String, EvaluatorProvider<?>> evaluators;
+    private final ConfigBinder binder;
+    private final BaseParser bases;
+
+    StageParser(Path dir, long seed, Map<String, MethodProvider<?>> methods,
+                Map<String, ObjectiveProvider<?>> objectives, Map<String, EvaluatorProvider<?>> evaluators,
+                ConfigBinder binder) {
+        this.dir = requireNonNull(dir, "dir is null");
+        this.seed = seed;
+        this.methods = requireNonNull(methods, "methods is null");
+        this.objectives = requireNonNull(objectives, "objectives is null");
+        this.evaluators = requireNonNull(evaluators, "evaluators is null");
+        this.binder = requireNonNull(binder, "binder is null");
+        this.bases = new BaseParser(dir);
+    }
+
+    /**
+     * @param names stage names seen so far, with their index; this stage's name is added
+     * @param merges {@code output.merge} of earlier stages, by index; this stage's is appended
+     */
+    Optional<StageSpec> parse(int index, JsonNode node, Map<String, Integer> names,
+                              List<Optional<Boolean>> merges, ConfigProblems problems) {
+        int before = problems.messages().size();
+        if (!(node instanceof ObjectNode stage)) {
+            problems.add("", "expected a mapping with keys %s, was %s",
+                    new TreeSet<>(PipelineParser.STAGE_KEYS), TypeNames.describeValue(node));
+            merges.add(Optional.empty());
+            return Optional.empty();
+        }
+        ConfigBinder.rejectUnknownKeys(stage, PipelineParser.STAGE_KEYS, problems);
+        String name = name(index, stage, names, problems);
+        Optional<Boolean> merge = output(stage, problems);
+        merges.add(merge);
+        Optional<BaseSpec> base = bases.parse(index, stage.get("base"), merges, problems.child("base"));
+        var method = plugin("method", stage.get("method"), methods, List.of(), problems.child("method"));
+        var objective = plugin("objective", stage.get("objective"), objectives, List.of(), problems.child("objective"));
+        List<Path> trainFiles = new ArrayList<>();
+        List<Dataset> trainData = data(stage, trainFiles, problems);
+        Optional<ObjectNode> trainingNode = YamlFields.mapping(stage, "training", problems);
+        int maxLength = maxLength(trainingNode, problems.child("training"));
+        Optional<TrainingConfig> training = training(trainingNode, problems.child("training"));
+        List<EvaluatorSpec> evaluatorSpecs = evaluators(stage, problems);
+        if (problems.messages().size() > before) {
+            return Optional.empty();
+        }
+        return Optional.of(new StageSpec(index, name, base.orElseThrow(), method.orElseThrow(),
+                objective.orElseThrow(), trainFiles, trainData, training.orElseThrow(), maxLength,
+                evaluatorSpecs, merge));
+    }
+
+    private static String name(int index, ObjectNode stage, Map<String, Integer> names, ConfigProblems problems) {
+        Optional<String> name = YamlFields.string(stage, "name", problems);
+        if (name.isEmpty()) {
+            if (!stage.has("name")) {
+                problems.add("name", "missing; a stage needs a name matching [a-z0-9_-]+");
+            }
+            return "";
+        }
+        String value = name.get();
+        if (!STAGE_NAME.matcher(value).matches()) {
+            problems.add("name", "must match [a-z0-9_-]+, was '%s'", value);
+        } else if (names.containsKey(value)) {
+            problems.add("name", "duplicate stage name '%s' (also stages[%d].name)", value, names.get(value));
+        } else {
+            names.put(value, index);
+        }
+        return value;
+    }
+
+    private static Optional<Boolean> output(ObjectNode stage, ConfigProblems problems) {
+        Optional<ObjectNode> output = YamlFields.mapping(stage, "output", problems);
+        if (output.isEmpty()) {
+            return Optional.empty();
+        }
+        ConfigProblems at = problems.child("output");
+        ConfigBinder.rejectUnknownKeys(output.get(), List.of("merge"), at);
+        return YamlFields.bool(output.get(), "merge", at);
+    }
+
+    /** A provider picked by {@code id} with the section's other keys bound onto its defaults and validated. */
+    private <P extends PluginProvider<?>> Optional<PluginChoice<P>> plugin(
+            String kind, JsonNode node, Map<String, P> registry, Collection<String> handledElsewhere,
+            ConfigProblems problems) {
+        Set<String> known = new TreeSet<>(registry.keySet());
+        if (node == null || node.isNull()) {
+            problems.add("", "missing; expected {id: ...} with one of the known %ss: %s", kind, known);
+            return Optional.empty();
+        }
+        ObjectNode section;
+        if (node.isTextual()) {
+            section = JsonNodeFactory.instance.objectNode().put("id", node.asText());
+        } else if (node instanceof ObjectNode object) {
+            section = object.deepCopy();
+        } else {
+            problems.add("", "expected {id: ...} with settings, was %s", TypeNames.describeValue(node));
+            return Optional.empty();
+        }
+        JsonNode idNode = section.remove("id");
+        if (idNode == null || idNode.isNull()) {
+            problems.add("id", "missing; known: %s", known);
+            return Optional.empty();
+        }
+        if (!idNode.isTextual()) {
+            problems.add("id", "expected a string, was %s", TypeNames.describeValue(idNode));
+            return Optional.empty();
+        }
+        String id = idNode.asText();
+        P provider = registry.get(id);
+        if (provider == null) {
+            problems.add("id", "unknown %s '%s'; known: %s%s", kind, id, known, Suggestions.didYouMean(id, known));
+            return Optional.empty();
+        }
+        PluginProvider<?> plain = provider;
+        return bindAndValidate(plain, section, handledElsewhere, problems)
+                .map(config -> new PluginChoice<>(id, provider, config));
+    }
+
+    private <C extends Record> Optional<Record> bindAndValidate(PluginProvider<C> provider, ObjectNode values,
+                                                                Collection<String> handledElsewhere,
+                                                                ConfigProblems problems) {
+        int before = problems.messages().size();
+        Optional<C> config = binder.bind(provider.defaults(), provider.configType(), values, handledElsewhere, problems);
+        config.ifPresent(bound -> provider.validate(bound, problems));
+        return problems.messages().size() > before ? Optional.empty() : config.map(bound -> bound);
+    }
+
+    private List<Dataset> data(ObjectNode stage, List<Path> files, ConfigProblems problems) {
+        if (!stage.has("data") || stage.get("data").isNull()) {
+            problems.add("data", "missing; expected {train: [file.jsonl, ...]}");
+            return List.of();
+        }
+        Optional<ObjectNode> data = YamlFields.mapping(stage, "data", problems);
+        if (data.isEmpty()) {
+            return List.of();
+        }
+        ConfigProblems at = problems.child("data");
+        ConfigBinder.rejectUnknownKeys(data.get(), List.of("train"), at);
+        Optional<List<String>> train = YamlFields.strings(data.get(), "train", at);
+        if (train.isEmpty()) {
+            if (!data.get().has("train")) {
+                at.add("train", "missing; expected one or more JSONL files");
+            }
+            return List.of();
+        }
+        if (train.get().isEmpty()) {
+            at.add("train", "must list at least one JSONL file");
+        }
+        List<Dataset> datasets = new ArrayList<>();
+        for (int i = 0; i < train.get().size(); i++) {
+            String key = "train[" + i + "]";
+            Optional<Path> file = existingFile(train.get().get(i), key, at);
+            file.flatMap(path -> read(path, key, at)).ifPresent(dataset -> {
+                files.add(file.get());
+                datasets.add(dataset);
+            });
+        }
+        return datasets;
+    }
+
+    Optional<Path> existingFile(String raw, String key, ConfigProblems problems) {
+        Path resolved = dir.resolve(raw).normalize();
+        if (!Files.isRegularFile(resolved)) {
+            problems.add(key, "no such file: %s (resolved to %s)", raw, resolved);
+            return Optional.empty();
+        }
+        return Optional.of(resolved);
+    }
+
+    private static Optional<Dataset> read(Path file, String key, ConfigProblems problems) {
+        try {
+            return Optional.of(JsonlDatasetReader.read(file));
+        } catch (ConfigException e) {
+            for (String problem : e.problems()) {
+                problems.add(key, problem);
+            }
+            return Optional.empty();
+        }
+    }
+
+    private static int maxLength(Optional<ObjectNode> training, ConfigProblems problems) {
+        Optional<Long> value = training.flatMap(node -> YamlFields.integer(node, "max_length", problems));
+        if (value.isEmpty()) {
+            return DEFAULT_MAX_LENGTH;
+        }
+        problems.check(value.get() > 0 && value.get() <= Integer.MAX_VALUE, "max_length",
+                "must be > 0, was %d", value.get());
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, value.get()));
+    }
+
+    private Optional<TrainingConfig> training(Optional<ObjectNode> node, ConfigProblems problems) {
+        ObjectNode values = node.map(ObjectNode::deepCopy).orElseGet(JsonNodeFactory.instance::objectNode);
+        if (!values.has("seed")) {
+            // The pipeline's seed drives training unless the stage sets its own.
+            values.put("seed", seed);
+        }
+        int before = problems.messages().size();
+        Optional<TrainingConfig> config = binder.bind(TrainingConfig.defaults(), TrainingConfig.class, values,
+                List.of("max_length"), problems);
+        config.ifPresent(bound -> bound.validate(problems));
+        return problems.messages().size() > before ? Optional.empty() : config;
+    }
+
+    private List<EvaluatorSpec> evaluators(ObjectNode stage, ConfigProblems problems) {
+        JsonNode node = stage.get("evaluators");
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            problems.add("evaluators", "expected a list of {id: ..., data: file.jsonl}, was %s",
+                    TypeNames.describeValue(node));
+            return List.of();
+        }
+        List<EvaluatorSpec> specs = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            evaluator(node.get(i), problems.child("evaluators").child("[" + i + "]")).ifPresent(specs::add);
+        }
+        return specs;
+    }
+
+    private Optional<EvaluatorSpec> evaluator(JsonNode node, ConfigProblems problems) {
+        var plugin = plugin("evaluator", node, evaluators, EVALUATOR_KEYS, problems);
+        if (!(node instanceof ObjectNode section)) {
+            if (node != null && node.isTextual()) {
+                problems.add("data", "missing; expected a JSONL file to evaluate on");
+            }
+            return Optional.empty();
+        }
+        Set<EvaluatorSpec.When> when = when(section, problems);
+        Optional<String> rawData = YamlFields.string(section, "data", problems);
+        if (rawData.isEmpty()) {
+            if (!section.has("data")) {
+                problems.add("data", "missing; expected a JSONL file to evaluate on");
+            }
+            return Optional.empty();
+        }
+        Optional<Path> file = existingFile(rawData.get(), "data", problems);
+        Optional<Dataset> dataset = file.flatMap(path -> read(path, "data", problems));
+        if (plugin.isEmpty() || dataset.isEmpty() || !checkData(plugin.get(), dataset.get(), problems)
+                || when.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new EvaluatorSpec(plugin.get(), file.get(), dataset.get(), when));
+    }
+
+    /** Lets the evaluator reject the rows it cannot judge now, before any model is loaded. */
+    private static boolean checkData(PluginChoice<EvaluatorProvider<?>> plugin, Dataset dataset,
+                                     ConfigProblems problems) {
+        try {
+            Evaluator evaluator = PluginCalls.createEvaluator(plugin);
+            evaluator.checkData(dataset);
+            return true;
+        } catch (ConfigException e) {
+            for (String problem : e.problems()) {
+                problems.add("data", problem);
+            }
+            return false;
+        }
+    }
+
+    private static Set<EvaluatorSpec.When> when(ObjectNode section, ConfigProblems problems) {
+        if (!section.has("when")) {
+            return EnumSet.of(EvaluatorSpec.When.AFTER);
+        }
+        Optional<List<String>> values = YamlFields.strings(section, "when", problems);
+        if (values.isEmpty()) {
+            return Set.of();
+        }
+        Set<EvaluatorSpec.When> when = EnumSet.noneOf(EvaluatorSpec.When.class);
+        for (String value : values.get()) {
+            switch (value.toLowerCase(Locale.ROOT)) {
+                case "before" -> when.add(EvaluatorSpec.When.BEFORE);
+                case "after" -> when.add(EvaluatorSpec.When.AFTER);
+                default -> problems.add("when", "expected before and/or after, was '%s'", value);
+            }
+        }
+        if (values.get().isEmpty()) {
+            problems.add("when", "must name before and/or after");
+        }
+        return when.size() == values.get().stream().map(v -> v.toLowerCase(Locale.ROOT)).distinct().count()
+                ? when : Set.of();
+    }
+}

@@ -1,0 +1,42 @@
+package io.finetune4j.runner.config;
+
+import io.finetune4j.api.data.Dataset;
+import io.finetune4j.api.method.MethodProvider;
+import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.runtime.train.TrainingConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One validated stage of a pipeline.
+ *
+ * @param index position in the pipeline, from 0
+ * @param trainFiles resolved training files, read into {@code trainData} in the same order
+ * @param maxLength longest tokenized sequence the objective and evaluators use
+ * @param merge {@code output.merge}; empty means "when the method can merge"
+ */
+public record StageSpec(
+        int index,
+        String name,
+        BaseSpec base,
+        PluginChoice<MethodProvider<?>> method,
+        PluginChoice<ObjectiveProvider<?>> objective,
+        List<Path> trainFiles,
+        List<Dataset> trainData,
+        TrainingConfig training,
+        int maxLength,
+        List<EvaluatorSpec> evaluators,
+        Optional<Boolean> merge) {
+
+    public StageSpec {
+        trainFiles = List.copyOf(trainFiles);
+        trainData = List.copyOf(trainData);
+        evaluators = List.copyOf(evaluators);
+    }
+
+    /** The YAML path of this stage, {@code stages[2]}. */
+    public String path() {
+        return "stages[" + index + "]";
+    }
+}

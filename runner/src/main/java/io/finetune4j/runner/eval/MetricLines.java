@@ -1,0 +1,79 @@
+package io.finetune4j.runner.eval;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Formats a stage's evaluation for the terminal, one line per metric:
+ * {@code perplexity: 41.2 [39.8, 42.7] -> 12.3 [11.9, 12.8] (-70.1%)}.
+ */
+public final class MetricLines {
+    private MetricLines() {}
+
+    /** Lines for every metric measured before and/or after, matched by evaluator index and metric name. */
+    public static List<String> lines(List<EvaluatorResult> before, List<EvaluatorResult> after) {
+        Map<String, MetricResult[]> pairs = new LinkedHashMap<>();
+        collect(before, pairs, 0);
+        collect(after, pairs, 1);
+        List<String> lines = new ArrayList<>();
+        for (MetricResult[] pair : pairs.values()) {
+            lines.add(line(pair[0], pair[1]));
+        }
+        return lines;
+    }
+
+    private static void collect(List<EvaluatorResult> results, Map<String, MetricResult[]> pairs, int slot) {
+        for (EvaluatorResult result : results) {
+            for (MetricResult metric : result.metrics()) {
+                pairs.computeIfAbsent(result.index() + "/" + metric.name(), key -> new MetricResult[2])[slot] = metric;
+            }
+        }
+    }
+
+    static String line(MetricResult before, MetricResult after) {
+        MetricResult any = before != null ? before : after;
+        StringBuilder text = new StringBuilder(any.name()).append(": ");
+        if (before != null) {
+            text.append(interval(before.interval()));
+        }
+        if (before != null && after != null) {
+            text.append(" -> ");
+        }
+        if (after != null) {
+            text.append(interval(after.interval()));
+        }
+        if (before != null && after != null && before.interval().value() != 0
+                && Double.isFinite(before.interval().value()) && Double.isFinite(after.interval().value())) {
+            double change = (after.interval().value() - before.interval().value()) / Math.abs(before.interval().value());
+            text.append(String.format(Locale.ROOT, " (%+.1f%%)", change * 100));
+        } else if (after == null) {
+            text.append(" (before training)");
+        }
+        return text.toString();
+    }
+
+    static String interval(Interval interval) {
+        return number(interval.value()) + " [" + number(interval.low()) + ", " + number(interval.high()) + "]";
+    }
+
+    /** Three significant digits, never in exponent form and never rounding away integer digits. */
+    static String number(double value) {
+        if (!Double.isFinite(value)) {
+            return Double.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf";
+        }
+        if (value == 0) {
+            return "0";
+        }
+        BigDecimal rounded = new BigDecimal(value).round(new MathContext(3, RoundingMode.HALF_EVEN));
+        if (rounded.scale() < 0) {
+            rounded = new BigDecimal(value).setScale(0, RoundingMode.HALF_EVEN);
+        }
+        return rounded.toPlainString();
+    }
+}

@@ -1,0 +1,7 @@
+package io.finetune4j.runner.model;
+
+import io.finetune4j.api.method.MethodContext;
+import io.finetune4j.api.model.CausalLM;
+
+/** The {@link MethodContext} the runner hands a method provider. */
+public record RunnerMethodContext(CausalLM model, long seed) implements MethodContext {}

@@ -1,0 +1,66 @@
+package io.finetune4j.runner.pipeline;
+
+import static java.util.Objects.requireNonNull;
+
+import io.finetune4j.runner.Console;
+import io.finetune4j.runner.config.PipelineParser;
+import io.finetune4j.runner.config.PipelineSpec;
+import io.finetune4j.runner.config.StageSpec;
+import io.finetune4j.runtime.train.JsonlMetricsSink;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+
+/**
+ * {@code ft4j run}: validates the whole pipeline file first, then runs its stages in order in one run
+ * directory ({@code runs/<name>-<yyyyMMdd-HHmmss>} unless given), which gets a copy of the pipeline file,
+ * {@code metrics.jsonl} (every logged training step of every stage) and one directory per stage.
+ */
+public final class PipelineRunner {
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    private final PipelineParser parser;
+    private final StageRunner stages;
+    private final Console console;
+    private final Clock clock;
+
+    @Inject
+    public PipelineRunner(PipelineParser parser, StageRunner stages, Console console, Clock clock) {
+        this.parser = requireNonNull(parser, "parser is null");
+        this.stages = requireNonNull(stages, "stages is null");
+        this.console = requireNonNull(console, "console is null");
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    /** Runs {@code file}; returns the run directory. */
+    public Path run(Path file, Optional<Path> output) {
+        PipelineSpec spec = parser.parse(file);
+        Path runDir = output.orElseGet(() -> defaultRunDir(spec)).toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(runDir);
+            Files.copy(spec.file(), runDir.resolve("pipeline.yaml"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create run directory " + runDir, e);
+        }
+        console.status(String.format("run %s: %d stage(s) in %s", spec.name(), spec.stages().size(), runDir));
+        try (JsonlMetricsSink sink = JsonlMetricsSink.create(runDir.resolve("metrics.jsonl"))) {
+            Optional<StageResult> previous = Optional.empty();
+            for (StageSpec stage : spec.stages()) {
+                previous = Optional.of(stages.run(stage, runDir, previous, sink));
+            }
+        }
+        console.result("run directory: " + runDir);
+        return runDir;
+    }
+
+    private Path defaultRunDir(PipelineSpec spec) {
+        return Path.of("runs", spec.name() + "-" + STAMP.format(LocalDateTime.now(clock)));
+    }
+}

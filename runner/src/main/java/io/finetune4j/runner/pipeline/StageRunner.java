@@ -1,0 +1,151 @@
+package io.finetune4j.runner.pipeline;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDManager;
+import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.ProgressListener;
+import io.finetune4j.api.method.Method;
+import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.objective.Objective;
+import io.finetune4j.runner.Console;
+import io.finetune4j.runner.config.BaseSpec;
+import io.finetune4j.runner.config.EvaluatorSpec;
+import io.finetune4j.runner.config.PluginCalls;
+import io.finetune4j.runner.config.StageSpec;
+import io.finetune4j.runner.eval.EvaluationRunner;
+import io.finetune4j.runner.eval.EvaluatorResult;
+import io.finetune4j.runner.eval.MetricLines;
+import io.finetune4j.runner.model.ModelHandle;
+import io.finetune4j.runner.model.ModelStore;
+import io.finetune4j.runner.model.RunnerMethodContext;
+import io.finetune4j.runtime.train.MetricsSink;
+import io.finetune4j.runtime.train.Trainer;
+import io.finetune4j.runtime.train.TrainingSummary;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Runs one stage: loads its base model, evaluates it ({@code before}), applies the method, trains with
+ * the objective, evaluates again ({@code after}) and writes the stage directory: {@code adapter/}
+ * (PEFT layout) for adapter methods, {@code model/} (merged, or fully fine-tuned) when there is one,
+ * {@code metrics.json} and {@code stage.yaml}. The model and every manager are closed when it ends.
+ */
+public final class StageRunner {
+    private final ModelStore models;
+    private final EvaluationRunner evaluations;
+    private final ProgressListener progress;
+    private final StageFiles files;
+    private final Console console;
+
+    @Inject
+    public StageRunner(ModelStore models, EvaluationRunner evaluations, ProgressListener progress, StageFiles files,
+                       Console console) {
+        this.models = requireNonNull(models, "models is null");
+        this.evaluations = requireNonNull(evaluations, "evaluations is null");
+        this.progress = requireNonNull(progress, "progress is null");
+        this.files = requireNonNull(files, "files is null");
+        this.console = requireNonNull(console, "console is null");
+    }
+
+    /** @param previous the result of the stage before this one, if any */
+    public StageResult run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsSink sink) {
+        Path stageDir = runDir.resolve(stage.name());
+        long seed = stage.training().seed();
+        Path base = basePath(stage, previous);
+        console.status(String.format(Locale.ROOT, "stage %s: method %s, objective %s, base %s%s",
+                stage.name(), stage.method().id(), stage.objective().id(),
+                stage.base() instanceof BaseSpec.RandomInit ? "random weights of " : "", base));
+        try (ModelHandle handle = load(stage, base, seed)) {
+            CausalLM model = handle.model();
+            // Measured before the method touches the model, so "before" is the base model itself.
+            List<EvaluatorResult> before = evaluations.run(stage, model, EvaluatorSpec.When.BEFORE, seed);
+            Method method = PluginCalls.createMethod(stage.method(), new RunnerMethodContext(model, seed));
+            boolean merge = merge(stage, method);
+            long trainable = method.trainableParameterCount();
+            console.status(String.format(Locale.ROOT, "trainable parameters: %,d of %,d (%.3f%%)", trainable,
+                    model.parameterCount(), 100.0 * trainable / Math.max(1, model.parameterCount())));
+            TrainingSummary summary;
+            try (NDManager objectiveManager = model.manager().newSubManager()) {
+                Objective objective = PluginCalls.createObjective(stage.objective(), new RunnerObjectiveContext(
+                        model, stage.trainData(), stage.maxLength(), seed, objectiveManager));
+                summary = new Trainer(stage.training(), progress, sink, stage.name()).fit(method, objective);
+            } finally {
+                progress.finish();
+            }
+            List<EvaluatorResult> after = evaluations.run(stage, model, EvaluatorSpec.When.AFTER, seed);
+            StageResult result = save(stage, stageDir, model, method, merge, base);
+            files.writeMetrics(stageDir.resolve("metrics.json"), stage, summary, evaluations.bootstrap(), seed,
+                    before, after);
+            files.writeStageYaml(stageDir.resolve("stage.yaml"), stage, base, merge);
+            console.status(String.format(Locale.ROOT, "stage %s: %d step(s), final loss %.4f, saved to %s",
+                    stage.name(), summary.steps(), summary.finalLoss(), stageDir));
+            MetricLines.lines(before, after).forEach(console::result);
+            return result;
+        }
+    }
+
+    private static Path basePath(StageSpec stage, Optional<StageResult> previous) {
+        if (stage.base() instanceof BaseSpec.Checkpoint checkpoint) {
+            return checkpoint.dir();
+        }
+        if (stage.base() instanceof BaseSpec.RandomInit init) {
+            return init.config();
+        }
+        StageResult before = previous.orElseThrow(() -> new IllegalStateException("no stage before " + stage.path()));
+        return before.model().orElseThrow(() -> new ConfigException(String.format(
+                "%s.base: 'previous' needs the model of stage '%s', but it saved only an adapter "
+                        + "(method '%s' cannot be merged)", stage.path(), before.stage(), before.methodId())));
+    }
+
+    private ModelHandle load(StageSpec stage, Path base, long seed) {
+        if (stage.base() instanceof BaseSpec.RandomInit init) {
+            return models.random(init.config(), init.tokenizer(), seed);
+        }
+        return models.load(base, stage.path() + ".base");
+    }
+
+    private static boolean merge(StageSpec stage, Method method) {
+        if (!method.isAdapter()) {
+            return false;
+        }
+        if (stage.merge().isEmpty()) {
+            return method.canMerge();
+        }
+        if (stage.merge().get() && !method.canMerge()) {
+            throw new ConfigException(String.format("%s.output.merge: method '%s' cannot be merged; "
+                    + "set merge: false to save only its adapter", stage.path(), stage.method().id()));
+        }
+        return stage.merge().get();
+    }
+
+    private StageResult save(StageSpec stage, Path stageDir, CausalLM model, Method method, boolean merge,
+                             Path base) {
+        try {
+            Files.createDirectories(stageDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create stage directory " + stageDir, e);
+        }
+        Optional<Path> adapter = Optional.empty();
+        Optional<Path> saved = Optional.empty();
+        if (method.isAdapter()) {
+            adapter = Optional.of(stageDir.resolve("adapter"));
+            method.saveAdapter(adapter.get(), base.toString());
+            if (merge) {
+                method.mergeAndUnload();
+                saved = Optional.of(stageDir.resolve("model"));
+                models.save(model, saved.get());
+            }
+        } else {
+            saved = Optional.of(stageDir.resolve("model"));
+            models.save(model, saved.get());
+        }
+        return new StageResult(stage.name(), stage.method().id(), stageDir, saved, adapter);
+    }
+}

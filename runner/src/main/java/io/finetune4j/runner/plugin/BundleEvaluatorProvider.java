@@ -1,0 +1,73 @@
+package io.finetune4j.runner.plugin;
+
+import static java.util.Objects.requireNonNull;
+
+import io.finetune4j.api.ConfigProblems;
+import io.finetune4j.api.data.Dataset;
+import io.finetune4j.api.eval.EvalContext;
+import io.finetune4j.api.eval.Evaluator;
+import io.finetune4j.api.eval.EvaluatorProvider;
+import io.finetune4j.api.eval.Metric;
+import java.util.List;
+
+/** An evaluator provider whose every call, down to each metric's resampling, runs in its bundle. */
+final class BundleEvaluatorProvider<C extends Record> implements EvaluatorProvider<C> {
+    private final EvaluatorProvider<C> delegate;
+    private final Bundle bundle;
+    private final String id;
+    private final String version;
+
+    BundleEvaluatorProvider(EvaluatorProvider<C> delegate, Bundle bundle, String id, String version) {
+        this.delegate = requireNonNull(delegate, "delegate is null");
+        this.bundle = requireNonNull(bundle, "bundle is null");
+        this.id = requireNonNull(id, "id is null");
+        this.version = requireNonNull(version, "version is null");
+    }
+
+    @Override public String id() { return id; }
+
+    @Override public String version() { return version; }
+
+    @Override public String description() { return bundle.call(delegate::description); }
+
+    @Override public Class<C> configType() { return bundle.call(delegate::configType); }
+
+    @Override public C defaults() { return bundle.call(delegate::defaults); }
+
+    @Override
+    public void validate(C config, ConfigProblems problems) {
+        bundle.run(() -> delegate.validate(config, problems));
+    }
+
+    @Override
+    public Evaluator create(C config) {
+        Evaluator evaluator = bundle.call(() -> delegate.create(config));
+        return new Evaluator() {
+            @Override public void checkData(Dataset data) { bundle.run(() -> evaluator.checkData(data)); }
+
+            @Override
+            public List<Metric> evaluate(EvalContext context) {
+                return bundle.call(() -> evaluator.evaluate(context)).stream().map(this::inBundle).toList();
+            }
+
+            private Metric inBundle(Metric metric) {
+                return new Metric() {
+                    @Override public String name() { return bundle.call(metric::name); }
+
+                    @Override public int size() { return bundle.call(metric::size); }
+
+                    @Override public double value() { return bundle.call(metric::value); }
+
+                    @Override public double valueOn(int[] indices) { return bundle.call(() -> metric.valueOn(indices)); }
+
+                    @Override public boolean higherIsBetter() { return bundle.call(metric::higherIsBetter); }
+                };
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return delegate.getClass().getName() + " from " + bundle.name();
+    }
+}

@@ -1,0 +1,48 @@
+package io.finetune4j.runner.plugin;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.finetune4j.api.method.Method;
+import io.finetune4j.api.method.StepInfo;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/** A plugin's {@link Method} whose calls run with its bundle's class loader as context loader. */
+final class BundleMethod implements Method {
+    private final Method delegate;
+    private final Bundle bundle;
+
+    BundleMethod(Method delegate, Bundle bundle) {
+        this.delegate = requireNonNull(delegate, "delegate is null");
+        this.bundle = requireNonNull(bundle, "bundle is null");
+    }
+
+    @Override public Map<String, NDArray> trainableParameters() { return bundle.call(delegate::trainableParameters); }
+
+    @Override public long trainableParameterCount() { return bundle.call(delegate::trainableParameterCount); }
+
+    @Override
+    public Optional<NDArray> regularizationLoss(NDManager scope) {
+        return bundle.call(() -> delegate.regularizationLoss(scope));
+    }
+
+    @Override public void afterBackward(StepInfo step) { bundle.run(() -> delegate.afterBackward(step)); }
+
+    @Override public void afterStep(StepInfo step) { bundle.run(() -> delegate.afterStep(step)); }
+
+    @Override public boolean isAdapter() { return bundle.call(delegate::isAdapter); }
+
+    @Override
+    public void saveAdapter(Path dir, String baseModelNameOrPath) {
+        bundle.run(() -> delegate.saveAdapter(dir, baseModelNameOrPath));
+    }
+
+    @Override public void loadAdapter(Path dir) { bundle.run(() -> delegate.loadAdapter(dir)); }
+
+    @Override public boolean canMerge() { return bundle.call(delegate::canMerge); }
+
+    @Override public void mergeAndUnload() { bundle.run(delegate::mergeAndUnload); }
+}

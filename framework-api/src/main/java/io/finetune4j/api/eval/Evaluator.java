@@ -2,6 +2,7 @@ package io.finetune4j.api.eval;
 
 import io.finetune4j.api.Stable;
 import java.util.List;
+import java.util.Optional;
 
 /** Judges a model on a dataset. */
 @Stable
@@ -14,4 +15,12 @@ public interface Evaluator {
 
     /** Named metrics with per-example scores; the runner adds confidence intervals and paired tests. */
     List<Metric> evaluate(EvalContext context);
+
+    /**
+     * Scores predictions made elsewhere, with no model ({@code ft4j metrics}); empty for evaluators that
+     * need a model (perplexity). Text metrics implement it and call it on their own generations.
+     */
+    default Optional<List<Metric>> scorePredictions(List<Prediction> predictions) {
+        return Optional.empty();
+    }
 }

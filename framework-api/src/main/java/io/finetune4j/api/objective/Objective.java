@@ -1,8 +1,11 @@
 package io.finetune4j.api.objective;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.Stable;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns batches of training examples into a loss. The trainer owns the order of examples, the
@@ -18,4 +21,15 @@ public interface Objective {
      * collector. Every array goes into {@code step}, which the trainer closes after the update.
      */
     ObjectiveStep compute(List<Integer> indices, NDManager step);
+
+    /**
+     * Parameters the objective trains itself (a reward or value head), keyed by the names they are saved
+     * under; the trainer optimises them together with the method's. Each has {@code requiresGradient} set.
+     */
+    default Map<String, NDArray> trainableParameters() {
+        return Map.of();
+    }
+
+    /** Writes the objective's own artifacts (a reward head) into the stage directory after training. */
+    default void save(Path stageDir) {}
 }

@@ -69,7 +69,7 @@ public final class Trainer {
     public TrainingSummary fit(Method method, Objective objective) {
         requireNonNull(method, "method is null");
         requireNonNull(objective, "objective is null");
-        Map<String, NDArray> trainable = checkedTrainable(method);
+        Map<String, NDArray> trainable = checkedTrainable(method, objective);
         int exampleCount = objective.exampleCount();
         if (exampleCount <= 0) {
             throw new ConfigException(String.format(Locale.ROOT,
@@ -103,8 +103,15 @@ public final class Trainer {
         return stateManager;
     }
 
-    private Map<String, NDArray> checkedTrainable(Method method) {
-        Map<String, NDArray> trainable = method.trainableParameters();
+    private Map<String, NDArray> checkedTrainable(Method method, Objective objective) {
+        Map<String, NDArray> trainable = new java.util.LinkedHashMap<>(method.trainableParameters());
+        objective.trainableParameters().forEach((name, array) -> {
+            if (trainable.putIfAbsent(name, array) != null) {
+                throw new TrainingException(String.format(Locale.ROOT,
+                        "stage '%s': the objective's parameter '%s' has the name of one of the method's",
+                        stageName, name));
+            }
+        });
         if (trainable == null || trainable.isEmpty()) {
             throw new TrainingException(String.format(Locale.ROOT,
                     "stage '%s': %s has no trainable parameters; nothing to train",

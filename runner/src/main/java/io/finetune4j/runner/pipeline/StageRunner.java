@@ -72,15 +72,20 @@ public final class StageRunner {
             console.status(String.format(Locale.ROOT, "trainable parameters: %,d of %,d (%.3f%%)", trainable,
                     model.parameterCount(), 100.0 * trainable / Math.max(1, model.parameterCount())));
             TrainingSummary summary;
+            List<EvaluatorResult> after;
+            StageResult result;
             try (NDManager objectiveManager = model.manager().newSubManager()) {
                 Objective objective = PluginCalls.createObjective(stage.objective(), new RunnerObjectiveContext(
                         model, stage.trainData(), stage.maxLength(), seed, objectiveManager));
-                summary = new Trainer(stage.training(), progress, sink, stage.name()).fit(method, objective);
-            } finally {
-                progress.finish();
+                try {
+                    summary = new Trainer(stage.training(), progress, sink, stage.name()).fit(method, objective);
+                } finally {
+                    progress.finish();
+                }
+                after = evaluations.run(stage, model, EvaluatorSpec.When.AFTER, seed);
+                result = save(stage, stageDir, model, method, merge, base);
+                objective.save(stageDir);
             }
-            List<EvaluatorResult> after = evaluations.run(stage, model, EvaluatorSpec.When.AFTER, seed);
-            StageResult result = save(stage, stageDir, model, method, merge, base);
             files.writeMetrics(stageDir.resolve("metrics.json"), stage, summary, evaluations.bootstrap(), seed,
                     before, after);
             files.writeStageYaml(stageDir.resolve("stage.yaml"), stage, base, merge);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.Stable;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A decoder-only language model loaded from a Hugging Face checkpoint. Parameters keep their Hugging
@@ -38,6 +39,14 @@ public interface CausalLM extends AutoCloseable {
 
     /** Inserts {@code hook} at {@code point} of decoder layer {@code layer}; hooks at one point run in order. */
     void addHook(int layer, HookPoint point, BlockHook hook);
+
+    /**
+     * Rewrites the input of every forward before it runs, in the order added: prompt tuning prepends
+     * embeddings, prefix tuning supplies a trainable initial cache. Skipped while adapters are disabled.
+     */
+    default void addInputTransform(UnaryOperator<ForwardInput> transform) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support input transforms");
+    }
 
     /** True unless inside {@link #disableAdapters()}; wrappers consult it on every forward. */
     boolean adaptersEnabled();

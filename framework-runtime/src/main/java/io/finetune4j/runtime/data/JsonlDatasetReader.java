@@ -83,6 +83,10 @@ public final class JsonlDatasetReader {
         if (node == null || !node.isObject()) {
             throw new ConfigException(source + ": expected a JSON object, found " + kind(node));
         }
+        if (node.has("chosen") != node.has("rejected")) {
+            throw new ConfigException(String.format("%s: a preference row needs both \"chosen\" and "
+                    + "\"rejected\"; this line has only \"%s\"", source, node.has("chosen") ? "chosen" : "rejected"));
+        }
         if (node.has("chosen") && node.has("rejected")) {
             String prompt = node.has("prompt") ? string(node, "prompt", source) : "";
             return new Example.Preference(prompt, string(node, "chosen", source),

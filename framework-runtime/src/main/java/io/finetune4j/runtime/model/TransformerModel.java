@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,7 @@ final class TransformerModel implements CausalLM, ModelParts {
     private final List<Map<HookPoint, List<BlockHook>>> hooks;
     private final Architecture architecture;
     private final Scalars scalars;
+    private final List<UnaryOperator<ForwardInput>> inputTransforms = new CopyOnWriteArrayList<>();
     private volatile boolean adaptersEnabled = true;
 
     private TransformerModel(ModelConfig config, Architecture architecture, Map<String, NDArray> tensors,
@@ -168,6 +170,11 @@ final class TransformerModel implements CausalLM, ModelParts {
 
     @Override
     public ForwardOutput forward(ForwardInput input) {
+        if (adaptersEnabled) {
+            for (UnaryOperator<ForwardInput> transform : inputTransforms) {
+                input = transform.apply(input);
+            }
+        }
         NDManager step = input.inputIds().getManager();
         KvCache past = input.pastKeyValues();
         if (past != null && past.layers() != config.numHiddenLayers()) {
@@ -303,6 +310,11 @@ final class TransformerModel implements CausalLM, ModelParts {
             throw new IllegalArgumentException("layer " + layer + " out of range [0, " + hooks.size() + ")");
         }
         hooks.get(layer).get(point).add(hook);
+    }
+
+    @Override
+    public void addInputTransform(UnaryOperator<ForwardInput> transform) {
+        inputTransforms.add(java.util.Objects.requireNonNull(transform, "transform is null"));
     }
 
     @Override

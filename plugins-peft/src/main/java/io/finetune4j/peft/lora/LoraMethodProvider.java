@@ -5,13 +5,20 @@ import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.MethodContext;
 import io.finetune4j.api.method.MethodProvider;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /** Creates the {@code lora} method: low-rank adapters beside frozen linear layers, as Hugging Face PEFT. */
 public final class LoraMethodProvider implements MethodProvider<LoraConfig> {
+    private static final Set<String> BIASES = Set.of("none", "all", "lora_only");
+    private static final Pattern PISSA_NITER = Pattern.compile("pissa_niter_\\d+");
+
     @Override public String id() { return "lora"; }
 
-    @Override public String description() { return "LoRA: low-rank adapters on linear layers (PEFT-compatible)"; }
+    @Override public String description() { return "LoRA and DoRA: low-rank adapters on linear layers (PEFT-compatible)"; }
 
     @Override
     public LoraConfig defaults() {
@@ -24,14 +31,103 @@ public final class LoraMethodProvider implements MethodProvider<LoraConfig> {
         problems.check(config.loraAlpha() > 0, "lora_alpha", "must be > 0, was %s", config.loraAlpha());
         problems.check(config.loraDropout() >= 0 && config.loraDropout() < 1,
                 "lora_dropout", "must be in [0, 1), was %s", config.loraDropout());
-        List<String> targets = config.targetModules();
-        if (problems.check(!targets.isEmpty(), "target_modules", "must name at least one module")) {
-            for (int i = 0; i < targets.size(); i++) {
-                String target = targets.get(i);
-                problems.check(target != null && !target.isBlank(), "target_modules[" + i + "]", "must not be empty");
+        validateTargets(config.targetModules(), problems);
+        validateExcludes(config.excludeModules(), problems);
+        problems.check(BIASES.contains(config.bias()), "bias", "must be one of [none, all, lora_only], was '%s'",
+                config.bias());
+        Object init = config.initLoraWeights();
+        problems.check(init instanceof Boolean || init instanceof String text
+                        && (text.equals("gaussian") || text.equals("pissa") || PISSA_NITER.matcher(text).matches()),
+                "init_lora_weights", "must be true, false, 'gaussian', 'pissa' or 'pissa_niter_<n>', was %s",
+                init instanceof String ? "'" + init + "'" : init);
+        validatePattern("rank_pattern", config.rankPattern(), problems);
+        validatePattern("alpha_pattern", config.alphaPattern(), problems);
+        validateLayers(config, problems);
+        List<String> modulesToSave = config.modulesToSave();
+        for (int i = 0; i < modulesToSave.size(); i++) {
+            String name = modulesToSave.get(i);
+            problems.check(name != null && !name.isBlank(), "modules_to_save[" + i + "]", "must not be empty");
+        }
+    }
+
+    private static void validateTargets(Object targets, ConfigProblems problems) {
+        if (targets instanceof String regex) {
+            if (problems.check(!regex.isBlank(), "target_modules", "must name at least one module")
+                    && !regex.equalsIgnoreCase(TargetModules.ALL_LINEAR)) {
+                checkRegex("target_modules", regex, problems);
             }
-            problems.check(!targets.contains(TargetModules.ALL_LINEAR) || targets.size() == 1, "target_modules",
-                    "'%s' must be the only entry, was %s", TargetModules.ALL_LINEAR, targets);
+            return;
+        }
+        if (!(targets instanceof List<?> list)) {
+            problems.add("target_modules", "must be a list of module names or a regex string, was %s", targets);
+            return;
+        }
+        if (problems.check(!list.isEmpty(), "target_modules", "must name at least one module")) {
+            checkNames("target_modules", list, problems);
+            problems.check(!list.contains(TargetModules.ALL_LINEAR) || list.size() == 1, "target_modules",
+                    "'%s' must be the only entry, was %s", TargetModules.ALL_LINEAR, list);
+        }
+    }
+
+    private static void validateExcludes(Object excludes, ConfigProblems problems) {
+        if (excludes instanceof String regex) {
+            if (!regex.isEmpty()) {
+                checkRegex("exclude_modules", regex, problems);
+            }
+        } else if (excludes instanceof List<?> list) {
+            checkNames("exclude_modules", list, problems);
+        } else {
+            problems.add("exclude_modules", "must be a list of module names or a regex string, was %s", excludes);
+        }
+    }
+
+    private static void checkNames(String key, List<?> names, ConfigProblems problems) {
+        for (int i = 0; i < names.size(); i++) {
+            Object name = names.get(i);
+            problems.check(name instanceof String text && !text.isBlank(), key + "[" + i + "]",
+                    name == null || name instanceof String ? "must not be empty" : "must be a module name, was " + name);
+        }
+    }
+
+    private static boolean checkRegex(String key, String regex, ConfigProblems problems) {
+        try {
+            Pattern.compile(regex);
+            return true;
+        } catch (PatternSyntaxException e) {
+            problems.add(key, "is not a valid regular expression: %s", e.getDescription());
+            return false;
+        }
+    }
+
+    private static void validatePattern(String key, Map<String, ? extends Number> pattern, ConfigProblems problems) {
+        pattern.forEach((name, value) -> {
+            String where = key + "[" + name + "]";
+            if (problems.check(name != null && !name.isBlank(), where, "key must name a module or be a regex")) {
+                checkRegex(where, name, problems);
+            }
+            problems.check(value != null && value.doubleValue() > 0, where, "must be > 0, was %s", value);
+        });
+    }
+
+    private static void validateLayers(LoraConfig config, ConfigProblems problems) {
+        List<Integer> layers = config.layersToTransform();
+        for (int i = 0; i < layers.size(); i++) {
+            Integer index = layers.get(i);
+            problems.check(index != null && index >= 0, "layers_to_transform[" + i + "]", "must be >= 0, was %s", index);
+        }
+        boolean regexTarget = config.targetModules() instanceof String;
+        problems.check(layers.isEmpty() || !regexTarget, "layers_to_transform",
+                "cannot be used when target_modules is a string (a regex or all-linear); give target_modules as a list");
+        List<String> patterns = config.layersPattern();
+        if (!patterns.isEmpty()) {
+            problems.check(!layers.isEmpty(), "layers_pattern", "needs layers_to_transform");
+            problems.check(!regexTarget, "layers_pattern", "cannot be used when target_modules is a string");
+            for (int i = 0; i < patterns.size(); i++) {
+                String pattern = patterns.get(i);
+                if (problems.check(pattern != null && !pattern.isBlank(), "layers_pattern[" + i + "]", "must not be empty")) {
+                    checkRegex("layers_pattern[" + i + "]", pattern, problems);
+                }
+            }
         }
     }
 

@@ -83,7 +83,7 @@ class LoraAdapterFilesTest {
         List<String> keys = new ArrayList<>();
         config.fieldNames().forEachRemaining(keys::add);
         assertThat(keys).containsExactly("alpha_pattern", "auto_mapping", "base_model_name_or_path", "bias",
-                "fan_in_fan_out", "inference_mode", "init_lora_weights", "layers_pattern", "layers_to_transform",
+                "exclude_modules", "fan_in_fan_out", "inference_mode", "init_lora_weights", "layers_pattern", "layers_to_transform",
                 "lora_alpha", "lora_dropout", "modules_to_save", "peft_type", "r", "rank_pattern", "revision",
                 "target_modules", "task_type", "use_dora", "use_rslora");
         assertThat(config.get("peft_type").asText()).isEqualTo("LORA");
@@ -103,6 +103,7 @@ class LoraAdapterFilesTest {
         assertThat(config.get("inference_mode").asBoolean()).isTrue();
         assertThat(config.get("modules_to_save").isNull()).isTrue();
         assertThat(config.get("layers_to_transform").isNull()).isTrue();
+        assertThat(config.get("exclude_modules").isNull()).isTrue();
         assertThat(config.get("rank_pattern").isObject() && config.get("rank_pattern").isEmpty()).isTrue();
         assertThat(config.get("alpha_pattern").isObject() && config.get("alpha_pattern").isEmpty()).isTrue();
     }

@@ -6,6 +6,8 @@ import io.finetune4j.runner.Console;
 import io.finetune4j.runner.config.PipelineParser;
 import io.finetune4j.runner.config.PipelineSpec;
 import io.finetune4j.runner.config.StageSpec;
+import io.finetune4j.runner.report.RunReportWriter;
+import io.finetune4j.runner.report.StageReport;
 import io.finetune4j.runtime.train.JsonlMetricsSink;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -16,12 +18,15 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * {@code ft4j run}: validates the whole pipeline file first, then runs its stages in order in one run
  * directory ({@code runs/<name>-<yyyyMMdd-HHmmss>} unless given), which gets a copy of the pipeline file,
- * {@code metrics.jsonl} (every logged training step of every stage) and one directory per stage.
+ * {@code metrics.jsonl} (every logged training step of every stage), one directory per stage and, at the
+ * end, the report ({@code report.md}, {@code report.html}, {@code charts/}, {@code eval.jsonl}).
  */
 public final class PipelineRunner {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
@@ -30,13 +35,16 @@ public final class PipelineRunner {
     private final StageRunner stages;
     private final Console console;
     private final Clock clock;
+    private final RunReportWriter report;
 
     @Inject
-    public PipelineRunner(PipelineParser parser, StageRunner stages, Console console, Clock clock) {
+    public PipelineRunner(PipelineParser parser, StageRunner stages, Console console, Clock clock,
+                          RunReportWriter report) {
         this.parser = requireNonNull(parser, "parser is null");
         this.stages = requireNonNull(stages, "stages is null");
         this.console = requireNonNull(console, "console is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.report = requireNonNull(report, "report is null");
     }
 
     /** Runs {@code file}; returns the run directory. */
@@ -50,12 +58,16 @@ public final class PipelineRunner {
             throw new UncheckedIOException("cannot create run directory " + runDir, e);
         }
         console.status(String.format("run %s: %d stage(s) in %s", spec.name(), spec.stages().size(), runDir));
+        List<StageReport> reports = new ArrayList<>();
         try (JsonlMetricsSink sink = JsonlMetricsSink.create(runDir.resolve("metrics.jsonl"))) {
             Optional<StageResult> previous = Optional.empty();
             for (StageSpec stage : spec.stages()) {
-                previous = Optional.of(stages.run(stage, runDir, previous, sink));
+                previous = Optional.of(stages.run(stage, runDir, previous, sink, reports::add));
             }
         }
+        // After the sink is closed, so the report reads every logged step.
+        report.write(runDir, spec, reports);
+        console.result("report: " + runDir.resolve("report.html"));
         console.result("run directory: " + runDir);
         return runDir;
     }

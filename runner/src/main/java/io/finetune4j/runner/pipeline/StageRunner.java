@@ -14,11 +14,15 @@ import io.finetune4j.runner.config.EvaluatorSpec;
 import io.finetune4j.runner.config.PluginCalls;
 import io.finetune4j.runner.config.StageSpec;
 import io.finetune4j.runner.eval.EvaluationRunner;
-import io.finetune4j.runner.eval.EvaluatorResult;
 import io.finetune4j.runner.eval.MetricLines;
 import io.finetune4j.runner.model.ModelHandle;
 import io.finetune4j.runner.model.ModelStore;
 import io.finetune4j.runner.model.RunnerMethodContext;
+import io.finetune4j.runner.report.MeasuredEvaluation;
+import io.finetune4j.runner.report.SampleGeneration;
+import io.finetune4j.runner.report.SampleGenerations;
+import io.finetune4j.runner.report.StageEvaluations;
+import io.finetune4j.runner.report.StageReport;
 import io.finetune4j.runtime.train.MetricsSink;
 import io.finetune4j.runtime.train.Trainer;
 import io.finetune4j.runtime.train.TrainingSummary;
@@ -30,25 +34,30 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Runs one stage: loads its base model, evaluates it ({@code before}), applies the method, trains with
  * the objective, evaluates again ({@code after}) and writes the stage directory: {@code adapter/}
  * (PEFT layout) for adapter methods, {@code model/} (merged, or fully fine-tuned) when there is one,
  * {@code metrics.json} and {@code stage.yaml}. The model and every manager are closed when it ends.
+ * The evaluations keep their per-example scores and a few sample generations are made before and after
+ * training, for the run's report ({@link StageReport}).
  */
 public final class StageRunner {
     private final ModelStore models;
     private final EvaluationRunner evaluations;
+    private final StageEvaluations measured;
     private final ProgressListener progress;
     private final StageFiles files;
     private final Console console;
 
     @Inject
-    public StageRunner(ModelStore models, EvaluationRunner evaluations, ProgressListener progress, StageFiles files,
-                       Console console) {
+    public StageRunner(ModelStore models, EvaluationRunner evaluations, StageEvaluations measured,
+                       ProgressListener progress, StageFiles files, Console console) {
         this.models = requireNonNull(models, "models is null");
         this.evaluations = requireNonNull(evaluations, "evaluations is null");
+        this.measured = requireNonNull(measured, "measured is null");
         this.progress = requireNonNull(progress, "progress is null");
         this.files = requireNonNull(files, "files is null");
         this.console = requireNonNull(console, "console is null");
@@ -56,6 +65,15 @@ public final class StageRunner {
 
     /** @param previous the result of the stage before this one, if any */
     public StageResult run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsSink sink) {
+        return run(stage, runDir, previous, sink, report -> {});
+    }
+
+    /**
+     * Like {@link #run(StageSpec, Path, Optional, MetricsSink)}, and hands the stage's record for the run's
+     * report to {@code reports}.
+     */
+    public StageResult run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsSink sink,
+                           Consumer<StageReport> reports) {
         Path stageDir = runDir.resolve(stage.name());
         long seed = stage.training().seed();
         Path base = basePath(stage, previous);
@@ -65,14 +83,17 @@ public final class StageRunner {
         try (ModelHandle handle = load(stage, base, seed)) {
             CausalLM model = handle.model();
             // Measured before the method touches the model, so "before" is the base model itself.
-            List<EvaluatorResult> before = evaluations.run(stage, model, EvaluatorSpec.When.BEFORE, seed);
+            List<MeasuredEvaluation> before = measured.run(stage, model, EvaluatorSpec.When.BEFORE, seed);
+            List<String> prompts = SampleGenerations.prompts(stage);
+            List<SampleGeneration> baseSamples = SampleGenerations.generate(model, prompts);
             Method method = PluginCalls.createMethod(stage.method(), new RunnerMethodContext(model, seed));
             boolean merge = merge(stage, method);
             long trainable = method.trainableParameterCount();
             console.status(String.format(Locale.ROOT, "trainable parameters: %,d of %,d (%.3f%%)", trainable,
                     model.parameterCount(), 100.0 * trainable / Math.max(1, model.parameterCount())));
             TrainingSummary summary;
-            List<EvaluatorResult> after;
+            List<MeasuredEvaluation> after;
+            List<SampleGeneration> trainedSamples;
             StageResult result;
             try (NDManager objectiveManager = model.manager().newSubManager()) {
                 Objective objective = PluginCalls.createObjective(stage.objective(), new RunnerObjectiveContext(
@@ -82,16 +103,19 @@ public final class StageRunner {
                 } finally {
                     progress.finish();
                 }
-                after = evaluations.run(stage, model, EvaluatorSpec.When.AFTER, seed);
+                after = measured.run(stage, model, EvaluatorSpec.When.AFTER, seed);
+                trainedSamples = SampleGenerations.generate(model, prompts);
                 result = save(stage, stageDir, model, method, merge, base);
                 objective.save(stageDir);
             }
             files.writeMetrics(stageDir.resolve("metrics.json"), stage, summary, evaluations.bootstrap(), seed,
-                    before, after);
+                    MeasuredEvaluation.results(before), MeasuredEvaluation.results(after));
             files.writeStageYaml(stageDir.resolve("stage.yaml"), stage, base, merge);
             console.status(String.format(Locale.ROOT, "stage %s: %d step(s), final loss %.4f, saved to %s",
                     stage.name(), summary.steps(), summary.finalLoss(), stageDir));
-            MetricLines.lines(before, after).forEach(console::result);
+            MetricLines.lines(MeasuredEvaluation.results(before), MeasuredEvaluation.results(after))
+                    .forEach(console::result);
+            reports.accept(new StageReport(stage, summary, before, after, baseSamples, trainedSamples));
             return result;
         }
     }

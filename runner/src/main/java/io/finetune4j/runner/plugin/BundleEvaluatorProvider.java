@@ -8,7 +8,9 @@ import io.finetune4j.api.eval.EvalContext;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.eval.Metric;
+import io.finetune4j.api.eval.Prediction;
 import java.util.List;
+import java.util.Optional;
 
 /** An evaluator provider whose every call, down to each metric's resampling, runs in its bundle. */
 final class BundleEvaluatorProvider<C extends Record> implements EvaluatorProvider<C> {
@@ -48,6 +50,12 @@ final class BundleEvaluatorProvider<C extends Record> implements EvaluatorProvid
             @Override
             public List<Metric> evaluate(EvalContext context) {
                 return bundle.call(() -> evaluator.evaluate(context)).stream().map(this::inBundle).toList();
+            }
+
+            @Override
+            public Optional<List<Metric>> scorePredictions(List<Prediction> predictions) {
+                return bundle.call(() -> evaluator.scorePredictions(predictions))
+                        .map(metrics -> metrics.stream().map(this::inBundle).toList());
             }
 
             private Metric inBundle(Metric metric) {

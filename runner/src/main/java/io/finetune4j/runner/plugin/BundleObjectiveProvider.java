@@ -2,13 +2,16 @@ package io.finetune4j.runner.plugin;
 
 import static java.util.Objects.requireNonNull;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
 import io.finetune4j.api.objective.ObjectiveStep;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** An objective provider whose every call, and every call into its objectives, runs in its bundle. */
 final class BundleObjectiveProvider<C extends Record> implements ObjectiveProvider<C> {
@@ -49,6 +52,13 @@ final class BundleObjectiveProvider<C extends Record> implements ObjectiveProvid
             public ObjectiveStep compute(List<Integer> indices, NDManager step) {
                 return bundle.call(() -> objective.compute(indices, step));
             }
+
+            @Override
+            public Map<String, NDArray> trainableParameters() {
+                return bundle.call(objective::trainableParameters);
+            }
+
+            @Override public void save(Path stageDir) { bundle.run(() -> objective.save(stageDir)); }
         };
     }
 

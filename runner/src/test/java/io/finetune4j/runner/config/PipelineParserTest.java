@@ -52,9 +52,11 @@ class PipelineParserTest {
         assertThat(spec.seed()).isEqualTo(7);
         StageSpec stage = spec.stages().get(0);
         assertThat(stage.base()).isEqualTo(new BaseSpec.Checkpoint(temp.resolve("models/tiny")));
-        // Keys left out keep the provider's defaults (lora_dropout 0.0); a single string became a list.
+        // Keys left out keep the provider's defaults (lora_dropout 0.0); a single string stays a string (for
+        // lora it is PEFT's full-match regex over module names).
         assertThat(new ConfigBinder().mapper().convertValue(stage.method().config(), Map.class))
-                .isEqualTo(Map.of("r", 4, "lora_alpha", 16.0, "lora_dropout", 0.0, "target_modules", List.of("q_proj")));
+                .containsEntry("r", 4).containsEntry("lora_alpha", 16.0).containsEntry("lora_dropout", 0.0)
+                .containsEntry("target_modules", "q_proj");
         assertThat(new ConfigBinder().mapper().convertValue(stage.objective().config(), Map.class))
                 .containsEntry("completion_only_loss", false);
         TrainingConfig defaults = TrainingConfig.defaults();
@@ -114,7 +116,7 @@ class PipelineParserTest {
         assertThat(error.getMessage()).isEqualTo("""
                 7 problems:
                   1. stagse: unknown key; known: [name, seed, stages]; did you mean 'stages'?
-                  2. stages[0].method.lora_alhpa: unknown key; known: [lora_alpha, lora_dropout, r, target_modules]; did you mean 'lora_alpha'?
+                  2. stages[0].method.lora_alhpa: unknown key; known: [alpha_pattern, bias, exclude_modules, init_lora_weights, layers_pattern, layers_to_transform, lora_alpha, lora_dropout, modules_to_save, r, rank_pattern, target_modules, use_dora, use_rslora]; did you mean 'lora_alpha'?
                   3. stages[0].objective.id: unknown objective 'stf'; known: [sft]; did you mean 'sft'?
                   4. stages[0].data.train[0]: no such file: data/missing.jsonl (resolved to %s)
                   5. stages[0].training.epochs: expected an integer, was 1.5
@@ -163,8 +165,8 @@ class PipelineParserTest {
                 "seed: expected an integer, was 'many'",
                 "stages[0].output.merge: expected true or false, was 'yes please'",
                 "stages[0].method.r: expected an integer, was 'eight'",
-                "stages[0].method.target_modules: expected a list of strings, was a mapping",
                 "stages[0].method.lora_dropout: expected a number, was null",
+                "stages[0].method.target_modules: must be a list of module names or a regex string, was {q=1}",
                 "stages[0].objective.completion_only_loss: expected true or false, was 1",
                 "stages[0].data.train[1]: expected a string, was 3",
                 "stages[0].training.max_length: expected an integer, was 1.5",

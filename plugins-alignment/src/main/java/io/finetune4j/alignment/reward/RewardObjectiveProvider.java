@@ -1,0 +1,31 @@
+package io.finetune4j.alignment.reward;
+
+import io.finetune4j.api.ConfigProblems;
+import io.finetune4j.api.objective.Objective;
+import io.finetune4j.api.objective.ObjectiveContext;
+import io.finetune4j.api.objective.ObjectiveProvider;
+
+/**
+ * Creates the {@code reward} objective: a scalar reward head on the model's last non-padding hidden state,
+ * trained with the Bradley–Terry loss on {@code {"prompt", "chosen", "rejected"}} rows, as TRL's
+ * {@code RewardTrainer}. The head is saved as {@code reward_head.safetensors} in the stage directory and
+ * read back with {@link RewardHead#load}.
+ */
+public final class RewardObjectiveProvider implements ObjectiveProvider<RewardConfig> {
+    @Override public String id() { return "reward"; }
+
+    @Override public String description() { return "Reward modelling: Bradley-Terry loss on a scalar head"; }
+
+    @Override public RewardConfig defaults() { return new RewardConfig(0.0); }
+
+    @Override
+    public void validate(RewardConfig config, ConfigProblems problems) {
+        problems.check(Double.isFinite(config.margin()), "margin", "must be a finite number, was %s",
+                config.margin());
+    }
+
+    @Override
+    public Objective create(RewardConfig config, ObjectiveContext context) {
+        return new RewardObjective(config, context);
+    }
+}

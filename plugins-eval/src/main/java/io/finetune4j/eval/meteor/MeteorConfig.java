@@ -1,0 +1,19 @@
+package io.finetune4j.eval.meteor;
+
+import io.finetune4j.eval.generation.GenerationOptions;
+
+/**
+ * Settings of the {@code meteor} evaluator: how predictions are generated ({@code max_new_tokens},
+ * {@code temperature}, {@code top_k}, {@code top_p}, {@code seed}, {@code stop_at_newline}).
+ */
+public record MeteorConfig(int maxNewTokens, double temperature, int topK, double topP, long seed,
+                           boolean stopAtNewline) {
+    static MeteorConfig defaults() {
+        GenerationOptions g = GenerationOptions.defaults();
+        return new MeteorConfig(g.maxNewTokens(), g.temperature(), g.topK(), g.topP(), g.seed(), g.stopAtNewline());
+    }
+
+    GenerationOptions generation() {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopAtNewline);
+    }
+}

@@ -1,0 +1,38 @@
+package io.finetune4j.eval.meteor;
+
+import io.finetune4j.api.ConfigProblems;
+import io.finetune4j.api.eval.Evaluator;
+import io.finetune4j.api.eval.EvaluatorProvider;
+import io.finetune4j.api.eval.Metric;
+import io.finetune4j.api.eval.Prediction;
+import io.finetune4j.eval.generation.GeneratingEvaluator;
+import java.util.List;
+
+/**
+ * Creates the {@code meteor} evaluator: mean per-example METEOR (0-1) with exact and Porter-stem matching
+ * as NLTK; WordNet synonyms are not used, so scores can be lower than NLTK's.
+ */
+public final class MeteorEvaluatorProvider implements EvaluatorProvider<MeteorConfig> {
+    @Override public String id() { return "meteor"; }
+
+    @Override public String description() { return "METEOR (NLTK's, exact + stem matches; no WordNet synonyms), 0-1"; }
+
+    @Override public MeteorConfig defaults() { return MeteorConfig.defaults(); }
+
+    @Override
+    public void validate(MeteorConfig config, ConfigProblems problems) {
+        config.generation().validate(problems);
+    }
+
+    @Override
+    public Evaluator create(MeteorConfig config) {
+        return new GeneratingEvaluator(id(), config.generation(), MeteorEvaluatorProvider::score);
+    }
+
+    static List<Metric> score(List<Prediction> predictions) {
+        double[] scores = predictions.stream()
+                .mapToDouble(p -> MeteorScorer.score(p.prediction(), p.references()))
+                .toArray();
+        return List.of(Metric.mean("meteor", scores, true));
+    }
+}

@@ -1,0 +1,44 @@
+package io.finetune4j.eval.rouge;
+
+import io.finetune4j.api.ConfigProblems;
+import io.finetune4j.api.eval.Evaluator;
+import io.finetune4j.api.eval.EvaluatorProvider;
+import io.finetune4j.api.eval.Metric;
+import io.finetune4j.api.eval.Prediction;
+import io.finetune4j.eval.generation.GeneratingEvaluator;
+import java.util.List;
+
+/**
+ * Creates the {@code rouge} evaluator: metrics {@code rouge-1}, {@code rouge-2}, {@code rouge-l}, each the
+ * mean over examples of rouge-score's F-measure (0-1).
+ */
+public final class RougeEvaluatorProvider implements EvaluatorProvider<RougeConfig> {
+    @Override public String id() { return "rouge"; }
+
+    @Override public String description() { return "ROUGE-1/2/L F-measure (rouge-score semantics), 0-1"; }
+
+    @Override public RougeConfig defaults() { return RougeConfig.defaults(); }
+
+    @Override
+    public void validate(RougeConfig config, ConfigProblems problems) {
+        config.generation().validate(problems);
+    }
+
+    @Override
+    public Evaluator create(RougeConfig config) {
+        RougeScorer scorer = new RougeScorer(config.useStemmer());
+        return new GeneratingEvaluator(id(), config.generation(), predictions -> score(scorer, predictions));
+    }
+
+    static List<Metric> score(RougeScorer scorer, List<Prediction> predictions) {
+        double[][] perType = new double[3][predictions.size()];
+        for (int i = 0; i < predictions.size(); i++) {
+            double[] scores = scorer.score(predictions.get(i).prediction(), predictions.get(i).references());
+            for (int t = 0; t < 3; t++) {
+                perType[t][i] = scores[t];
+            }
+        }
+        return List.of(Metric.mean("rouge-1", perType[0], true), Metric.mean("rouge-2", perType[1], true),
+                Metric.mean("rouge-l", perType[2], true));
+    }
+}

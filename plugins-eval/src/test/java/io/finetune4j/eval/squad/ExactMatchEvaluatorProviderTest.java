@@ -1,0 +1,10 @@
+package io.finetune4j.eval.squad;
+
+import io.finetune4j.api.EvaluatorProviderContract;
+
+class ExactMatchEvaluatorProviderTest implements EvaluatorProviderContract<SquadConfig> {
+    @Override
+    public ExactMatchEvaluatorProvider provider() {
+        return new ExactMatchEvaluatorProvider();
+    }
+}

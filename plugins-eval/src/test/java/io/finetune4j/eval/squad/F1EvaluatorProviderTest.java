@@ -1,0 +1,10 @@
+package io.finetune4j.eval.squad;
+
+import io.finetune4j.api.EvaluatorProviderContract;
+
+class F1EvaluatorProviderTest implements EvaluatorProviderContract<SquadConfig> {
+    @Override
+    public F1EvaluatorProvider provider() {
+        return new F1EvaluatorProvider();
+    }
+}

@@ -1,0 +1,167 @@
+package io.finetune4j.peft.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.method.Method;
+import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.HookPoint;
+import io.finetune4j.runtime.io.AtomicFiles;
+import io.finetune4j.runtime.io.SafetensorsReader;
+import io.finetune4j.runtime.io.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Bottleneck adapters on one model, inserted through {@link CausalLM#addHook}: {@code houlsby} puts one after
+ * the attention and one after the MLP sub-layer of every block, {@code pfeiffer} one after the MLP. The base is
+ * frozen. Initialisation is near-identity as Houlsby et al. §2.1 asks, made exact: {@code W_down ~ N(0, 0.02)}
+ * (AdapterHub's "bert" init, seeded), {@code b_down = 0}, {@code W_up = 0}, {@code b_up = 0}, so the adapted
+ * model starts equal to the base and the gradient still reaches {@code W_up}.
+ *
+ * <p>Parameters are named {@code layers.<i>.<after_attention|after_mlp>.adapter_<down|up>.<weight|bias>}
+ * ({@code adapter_down.weight [bottleneck, hidden]}, {@code adapter_up.weight [hidden, bottleneck]}) and saved,
+ * as float32, in {@code bottleneck_adapter.safetensors} beside {@code bottleneck_config.json}; there is no PEFT
+ * format for them. Not mergeable: the non-linearity cannot be folded into the base weights. The model offers no
+ * way to remove a hook, so the adapters stay for the model's life ({@link CausalLM#disableAdapters()} turns
+ * them off).
+ */
+public final class BottleneckMethod implements Method {
+    static final String CONFIG_FILE = "bottleneck_config.json";
+    static final String WEIGHTS_FILE = "bottleneck_adapter.safetensors";
+    private static final double INIT_STD = 0.02;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final BottleneckConfig config;
+    private final int width;
+    private final Map<String, NDArray> trainable = new LinkedHashMap<>();
+    private final Map<String, BottleneckAdapter> adapters = new LinkedHashMap<>();
+
+    BottleneckMethod(BottleneckConfig config, CausalLM model, long seed) {
+        this.config = config;
+        int hidden = model.config().hiddenSize();
+        this.width = config.width(hidden);
+        model.parameters().values().forEach(parameter -> parameter.setRequiresGradient(false));
+        NDManager manager = model.manager().newSubManager();
+        Random random = new Random(seed);
+        List<HookPoint> points = "houlsby".equals(config.placement())
+                ? List.of(HookPoint.AFTER_ATTENTION, HookPoint.AFTER_MLP) : List.of(HookPoint.AFTER_MLP);
+        for (int layer = 0; layer < model.config().numHiddenLayers(); layer++) {
+            for (HookPoint point : points) {
+                String prefix = "layers." + layer + "." + point.name().toLowerCase(Locale.ROOT) + ".";
+                float[] down = new float[width * hidden];
+                for (int i = 0; i < down.length; i++) {
+                    down[i] = (float) (INIT_STD * random.nextGaussian());
+                }
+                NDArray downWeight = parameter(prefix + "adapter_down.weight", manager.create(down, new Shape(width, hidden)));
+                NDArray downBias = parameter(prefix + "adapter_down.bias", manager.zeros(new Shape(width)));
+                NDArray upWeight = parameter(prefix + "adapter_up.weight", manager.zeros(new Shape(hidden, width)));
+                NDArray upBias = parameter(prefix + "adapter_up.bias", manager.zeros(new Shape(hidden)));
+                BottleneckAdapter adapter = new BottleneckAdapter(downWeight, downBias, upWeight, upBias,
+                        config.nonLinearity(), model);
+                model.addHook(layer, point, adapter);
+                adapters.put(prefix.substring(0, prefix.length() - 1), adapter);
+            }
+        }
+    }
+
+    private NDArray parameter(String name, NDArray array) {
+        array.setRequiresGradient(true);
+        trainable.put(name, array);
+        return array;
+    }
+
+    @Override
+    public Map<String, NDArray> trainableParameters() {
+        return Collections.unmodifiableMap(trainable);
+    }
+
+    /** The adapters by {@code layers.<i>.<after_attention|after_mlp>}, in model order. */
+    Map<String, BottleneckAdapter> adapters() {
+        return Collections.unmodifiableMap(adapters);
+    }
+
+    public BottleneckConfig config() {
+        return config;
+    }
+
+    /** The bottleneck width in use. */
+    public int width() {
+        return width;
+    }
+
+    @Override
+    public void saveAdapter(Path dir, String baseModelNameOrPath) {
+        Map<String, Object> json = new TreeMap<>();
+        json.put("base_model_name_or_path", baseModelNameOrPath);
+        json.put("bottleneck_size", width);
+        json.put("method", "bottleneck");
+        json.put("non_linearity", config.nonLinearity());
+        json.put("placement", config.placement());
+        json.put("reduction_factor", config.reductionFactor());
+        Map<String, DataType> dtypes = new LinkedHashMap<>();
+        trainable.keySet().forEach(name -> dtypes.put(name, DataType.FLOAT32));
+        SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), trainable, dtypes, Map.of("format", "pt"));
+        AtomicFiles.writeAtomically(dir.resolve(CONFIG_FILE), temp -> JSON.writeValue(temp.toFile(), json));
+    }
+
+    @Override
+    public void loadAdapter(Path dir) {
+        Path configFile = dir.resolve(CONFIG_FILE);
+        JsonNode json;
+        try {
+            json = JSON.readTree(Files.readString(configFile));
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(configFile + ": no such file");
+        } catch (IOException e) {
+            throw new ConfigException(configFile + ": cannot read: " + e.getMessage(), e);
+        }
+        checkSame(configFile, "placement", json.path("placement").asText(""), config.placement());
+        checkSame(configFile, "bottleneck_size", json.path("bottleneck_size").asText(""), String.valueOf(width));
+        checkSame(configFile, "non_linearity", json.path("non_linearity").asText(""), config.nonLinearity());
+        Path weightsFile = dir.resolve(WEIGHTS_FILE);
+        try (SafetensorsReader reader = SafetensorsReader.open(weightsFile);
+             NDManager scratch = NDManager.newBaseManager()) {
+            Set<String> extra = new TreeSet<>();
+            reader.tensors().forEach(info -> extra.add(info.name()));
+            extra.removeAll(trainable.keySet());
+            if (!extra.isEmpty()) {
+                throw new ConfigException(weightsFile + ": tensors " + extra + " have no adapter in this model");
+            }
+            for (Map.Entry<String, NDArray> parameter : trainable.entrySet()) {
+                String name = parameter.getKey();
+                NDArray target = parameter.getValue();
+                var info = reader.info(name).orElseThrow(() -> new ConfigException(
+                        weightsFile + ": missing tensor '" + name + "'"));
+                if (!info.shape().equals(target.getShape())) {
+                    throw new ConfigException(String.format(Locale.ROOT, "%s: tensor '%s' has shape %s, expected %s",
+                            weightsFile, name, info.shape(), target.getShape()));
+                }
+                target.set(reader.load(name, scratch).toFloatArray());
+            }
+        }
+    }
+
+    private static void checkSame(Path file, String key, String saved, String expected) {
+        if (!saved.equals(expected)) {
+            throw new ConfigException(String.format(Locale.ROOT,
+                    "%s: %s is '%s', but the method was created with %s '%s'", file, key, saved, key, expected));
+        }
+    }
+}

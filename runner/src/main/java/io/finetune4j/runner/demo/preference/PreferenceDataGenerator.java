@@ -1,0 +1,80 @@
+package io.finetune4j.runner.demo.preference;
+
+import io.finetune4j.runner.demo.SftExample;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Turns demo SFT examples into preference pairs for DPO, ORPO and reward modelling: the chosen completion is
+ * the correct answer; the rejected one keeps the chosen answer's subject and takes the predicate of another
+ * example asking the same kind of question ("What colour is", "How many", "What is" ...): {@code " Mila's
+ * cat is red."} against {@code " Mila's cat is blue."}, {@code " 9 minus 2 is 7."} against
+ * {@code " 9 minus 2 is 8."}. So it is well formed but wrong for this prompt. Deterministic: the same examples
+ * and seed give the same pairs.
+ */
+public final class PreferenceDataGenerator {
+    /** The verbs of the demo's answer sentences, see {@code Story} and {@code ArithmeticFact}. */
+    private static final List<String> VERBS = List.of(" is ", " has ", " went ");
+
+    private PreferenceDataGenerator() {}
+
+    public static List<PreferenceExample> generate(List<SftExample> examples, long seed) {
+        Map<String, List<String>> answersByKind = new LinkedHashMap<>();
+        for (SftExample example : examples) {
+            answersByKind.computeIfAbsent(kind(example.prompt()), k -> new ArrayList<>()).add(example.completion());
+        }
+        List<String> allAnswers = examples.stream().map(SftExample::completion).toList();
+        Random random = new Random(seed);
+        List<PreferenceExample> pairs = new ArrayList<>();
+        for (SftExample example : examples) {
+            String wrong = wrongAnswer(answersByKind.get(kind(example.prompt())), example.completion(), random);
+            if (wrong == null) {
+                wrong = wrongAnswer(allAnswers, example.completion(), random);
+            }
+            if (wrong != null) {
+                pairs.add(new PreferenceExample(example.prompt(), example.completion(), wrong));
+            }
+        }
+        return pairs;
+    }
+
+    /** The question's first two words after {@code Q: }, e.g. "What colour", "How many". */
+    static String kind(String prompt) {
+        int start = prompt.lastIndexOf("Q: ");
+        if (start < 0) {
+            return "";
+        }
+        String[] words = prompt.substring(start + 3).split(" ", 3);
+        return words.length >= 2 ? words[0] + " " + words[1] : words[0];
+    }
+
+    /**
+     * {@code correct}'s subject with the predicate of a random answer of {@code candidates}, differing from
+     * {@code correct}; or null if no candidate gives one.
+     */
+    private static String wrongAnswer(List<String> candidates, String correct, Random random) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            String wrong = recombine(correct, candidates.get(random.nextInt(candidates.size())));
+            if (!wrong.equals(correct)) {
+                return wrong;
+            }
+        }
+        return candidates.stream().map(candidate -> recombine(correct, candidate))
+                .filter(wrong -> !wrong.equals(correct)).findFirst().orElse(null);
+    }
+
+    /** The part of {@code correct} up to its verb, then {@code other}'s part from the same verb on. */
+    private static String recombine(String correct, String other) {
+        for (String verb : VERBS) {
+            int here = correct.indexOf(verb);
+            int there = other.indexOf(verb);
+            if (here >= 0 && there >= 0) {
+                return correct.substring(0, here) + other.substring(there);
+            }
+        }
+        return other;
+    }
+}

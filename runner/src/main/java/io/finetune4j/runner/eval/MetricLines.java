@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * Formats a stage's evaluation for the terminal, one line per metric:
- * {@code perplexity: 41.2 [39.8, 42.7] -> 12.3 [11.9, 12.8] (-70.1%)}.
+ * {@code perplexity [heldout.jsonl]: 41.2 [39.8, 42.7] -> 12.3 [11.9, 12.8] (-70.1%)}.
  */
 public final class MetricLines {
     private MetricLines() {}
@@ -19,26 +19,28 @@ public final class MetricLines {
     /** Lines for every metric measured before and/or after, matched by evaluator index and metric name. */
     public static List<String> lines(List<EvaluatorResult> before, List<EvaluatorResult> after) {
         Map<String, MetricResult[]> pairs = new LinkedHashMap<>();
-        collect(before, pairs, 0);
-        collect(after, pairs, 1);
+        Map<String, String> labels = new LinkedHashMap<>();
+        collect(before, pairs, labels, 0);
+        collect(after, pairs, labels, 1);
         List<String> lines = new ArrayList<>();
-        for (MetricResult[] pair : pairs.values()) {
-            lines.add(line(pair[0], pair[1]));
-        }
+        pairs.forEach((key, pair) -> lines.add(line(labels.get(key), pair[0], pair[1])));
         return lines;
     }
 
-    private static void collect(List<EvaluatorResult> results, Map<String, MetricResult[]> pairs, int slot) {
+    private static void collect(List<EvaluatorResult> results, Map<String, MetricResult[]> pairs,
+                                Map<String, String> labels, int slot) {
         for (EvaluatorResult result : results) {
             for (MetricResult metric : result.metrics()) {
-                pairs.computeIfAbsent(result.index() + "/" + metric.name(), key -> new MetricResult[2])[slot] = metric;
+                String key = result.index() + "/" + metric.name();
+                pairs.computeIfAbsent(key, k -> new MetricResult[2])[slot] = metric;
+                labels.put(key, result.data() == null ? metric.name()
+                        : metric.name() + " [" + result.data().getFileName() + "]");
             }
         }
     }
 
-    static String line(MetricResult before, MetricResult after) {
-        MetricResult any = before != null ? before : after;
-        StringBuilder text = new StringBuilder(any.name()).append(": ");
+    static String line(String label, MetricResult before, MetricResult after) {
+        StringBuilder text = new StringBuilder(label).append(": ");
         if (before != null) {
             text.append(interval(before.interval()));
         }

@@ -82,6 +82,8 @@ public final class RunReportWriter {
     static Headline headline(StageReport stage, List<MetricRow> rows) {
         List<String> parts = new ArrayList<>();
         boolean better = false;
+        boolean betterGeneral = false;
+        boolean anyTaskMetric = false;
         boolean worse = false;
         for (MetricRow row : rows) {
             if (row.comparison().isEmpty() || row.before().isEmpty() || row.after().isEmpty()) {
@@ -96,6 +98,8 @@ public final class RunReportWriter {
                     change.isEmpty() ? "" : change + ", ", ReportFormat.p(comparison.pValue())));
             worse |= comparison.significantlyWorse();
             better |= !row.forgettingCheck() && comparison.significantlyBetter();
+            betterGeneral |= row.forgettingCheck() && comparison.significantlyBetter();
+            anyTaskMetric |= !row.forgettingCheck();
         }
         String name = stage.stage().name() + ": ";
         if (parts.isEmpty()) {
@@ -104,7 +108,8 @@ public final class RunReportWriter {
                     + "no metric measured both before and after", summary.steps(),
                     ReportFormat.number(summary.finalLoss())));
         }
-        Tone tone = worse ? Tone.BAD : better ? Tone.GOOD : Tone.NEUTRAL;
+        // A stage measured only on general text (pretraining) passes when that text got better.
+        Tone tone = worse ? Tone.BAD : better || (!anyTaskMetric && betterGeneral) ? Tone.GOOD : Tone.NEUTRAL;
         return new Headline(tone, name + String.join("; ", parts));
     }
 

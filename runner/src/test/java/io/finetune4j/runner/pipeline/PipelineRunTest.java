@@ -88,7 +88,7 @@ class PipelineRunTest {
     void runSucceedsAndPrintsEachEvaluatorsChange() {
         assertThat(runCode).as("stderr: %s", runErr).isZero();
         assertThat(runOut).containsPattern(
-                "(?m)^perplexity: \\S+ \\[\\S+, \\S+\\] -> \\S+ \\[\\S+, \\S+\\] \\([+-]\\d+\\.\\d%\\)$");
+                "(?m)^perplexity \\[\\S+\\]: \\S+ \\[\\S+, \\S+\\] -> \\S+ \\[\\S+, \\S+\\] \\([+-]\\d+\\.\\d%\\)$");
         assertThat(runOut).endsWith("run directory: " + run + "\n");
     }
 

@@ -67,7 +67,7 @@ class CustomPluginExampleTest {
         // A byte-level tokenizer without merges has one token per UTF-8 byte.
         double heldoutMean = Stream.of("1+1=2", "two plus two", "3+1=4", "abc")
                 .mapToInt(text -> text.getBytes(StandardCharsets.UTF_8).length).average().orElseThrow();
-        assertThat(out.toString()).contains("tokens_per_example: 6.25 [").contains("(+0.0%)");
+        assertThat(out.toString()).contains("tokens_per_example [heldout.jsonl]: 6.25 [").contains("(+0.0%)");
         JsonNode metrics = new ObjectMapper().readTree(temp.resolve("run/sft/metrics.json").toFile());
         assertThat(metrics.at("/evaluators/0/before/tokens_per_example/value").asDouble()).isCloseTo(heldoutMean, within(1e-12));
         assertThat(metrics.at("/evaluators/0/after/tokens_per_example/value").asDouble()).isCloseTo(heldoutMean, within(1e-12));

@@ -2,6 +2,7 @@ package io.finetune4j.runner;
 
 import static java.util.Objects.requireNonNull;
 
+import io.finetune4j.runner.eval.EvalService;
 import io.finetune4j.runner.model.GenerationService;
 import io.finetune4j.runner.model.ScoringService;
 import io.finetune4j.runner.pipeline.PipelineRunner;
@@ -13,13 +14,16 @@ public final class Ft4j {
     private final GenerationService generation;
     private final ScoringService scoring;
     private final PluginTable plugins;
+    private final EvalService evaluation;
 
     @Inject
-    public Ft4j(PipelineRunner pipelines, GenerationService generation, ScoringService scoring, PluginTable plugins) {
+    public Ft4j(PipelineRunner pipelines, GenerationService generation, ScoringService scoring, PluginTable plugins,
+                EvalService evaluation) {
         this.pipelines = requireNonNull(pipelines, "pipelines is null");
         this.generation = requireNonNull(generation, "generation is null");
         this.scoring = requireNonNull(scoring, "scoring is null");
         this.plugins = requireNonNull(plugins, "plugins is null");
+        this.evaluation = requireNonNull(evaluation, "evaluation is null");
     }
 
     public PipelineRunner pipelines() {
@@ -36,5 +40,9 @@ public final class Ft4j {
 
     public PluginTable plugins() {
         return plugins;
+    }
+
+    public EvalService evaluation() {
+        return evaluation;
     }
 }

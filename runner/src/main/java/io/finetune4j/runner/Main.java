@@ -85,6 +85,9 @@ public final class Main {
             return ErrorReport.USER_ERROR;
         }
         try (LoadedPlugins plugins = PluginLoader.load(Main.class.getClassLoader(), pluginsDir(root))) {
+            if (!MklShimCheck.passes(console.err())) {
+                return ErrorReport.USER_ERROR; // the launcher's MKL shim gave a wrong matmul
+            }
             Injector injector = Guice.createInjector(
                     new PluginRegistryModule(plugins),
                     new PipelineModule(),

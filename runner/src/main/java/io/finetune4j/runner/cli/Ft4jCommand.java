@@ -14,8 +14,8 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Fine-tune and align language models on the JVM.",
-        subcommands = {RunCommand.class, GenerateCommand.class, ScoreCommand.class, PluginsCommand.class,
-                MetricsCommand.class, BenchCommand.class, DemoDataCommand.class, HelpCommand.class})
+        subcommands = {RunCommand.class, GenerateCommand.class, ScoreCommand.class, EvalCommand.class,
+                PluginsCommand.class, MetricsCommand.class, BenchCommand.class, DemoDataCommand.class, HelpCommand.class})
 public final class Ft4jCommand {
     @Option(names = "--plugins-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
             description = "Directory of plugin bundles (*.jar or directories of jars); "

@@ -10,10 +10,11 @@ import java.util.Map;
  */
 public final class ReportDocument {
     /**
-     * How a headline reads at a glance: PASS (better, nothing forgotten), FAIL (worse, or forgot),
-     * n.s. (no significant change), INFO (nothing to compare).
+     * How a headline reads at a glance: PASS (better, nothing forgotten), WARN (better on the task but
+     * significantly worse on general text: forgetting), FAIL (worse on the task, or forgot without
+     * improving), n.s. (no significant change), INFO (nothing to compare).
      */
-    public enum Tone { GOOD, BAD, NEUTRAL, INFO }
+    public enum Tone { GOOD, WARN, BAD, NEUTRAL, INFO }
 
     /** One block of the report. */
     public sealed interface Block {}
@@ -96,7 +97,7 @@ public final class ReportDocument {
                 text-align:left;vertical-align:top}th{background:#f3f3f3}
 pre{background:#f6f6f6;padding:.8em;overflow:auto}
                 .headline{font-weight:600;padding:.4em .8em;border-radius:4px;margin:.4em 0}
-                .good{background:#e3f6e3}.bad{background:#fbe3e3}.neutral,.info{background:#eeeeee}
+                .good{background:#e3f6e3}.warn{background:#fff3cd}.bad{background:#fbe3e3}.neutral,.info{background:#eeeeee}
                 img{max-width:49%;margin:.2em}
                 </style></head><body>
                 """);
@@ -135,6 +136,7 @@ pre{background:#f6f6f6;padding:.8em;overflow:auto}
     private static String symbol(Tone tone) {
         return switch (tone) {
             case GOOD -> "PASS";
+            case WARN -> "WARN";
             case BAD -> "FAIL";
             case NEUTRAL -> "n.s.";
             case INFO -> "INFO";

@@ -85,6 +85,7 @@ public final class RunReportWriter {
         boolean betterGeneral = false;
         boolean anyTaskMetric = false;
         boolean worse = false;
+        boolean forgot = false;
         for (MetricRow row : rows) {
             if (row.comparison().isEmpty() || row.before().isEmpty() || row.after().isEmpty()) {
                 continue;
@@ -96,7 +97,8 @@ public final class RunReportWriter {
             parts.add(String.format(Locale.ROOT, "%s%s %s → %s (%s%s)", row.forgettingCheck() ? "[general] " : "",
                     row.metric(), ReportFormat.number(before), ReportFormat.number(after),
                     change.isEmpty() ? "" : change + ", ", ReportFormat.p(comparison.pValue())));
-            worse |= comparison.significantlyWorse();
+            worse |= !row.forgettingCheck() && comparison.significantlyWorse();
+            forgot |= row.forgettingCheck() && comparison.significantlyWorse();
             better |= !row.forgettingCheck() && comparison.significantlyBetter();
             betterGeneral |= row.forgettingCheck() && comparison.significantlyBetter();
             anyTaskMetric |= !row.forgettingCheck();
@@ -109,7 +111,9 @@ public final class RunReportWriter {
                     ReportFormat.number(summary.finalLoss())));
         }
         // A stage measured only on general text (pretraining) passes when that text got better.
-        Tone tone = worse ? Tone.BAD : better || (!anyTaskMetric && betterGeneral) ? Tone.GOOD : Tone.NEUTRAL;
+        Tone tone = worse ? Tone.BAD
+                : forgot ? (better ? Tone.WARN : Tone.BAD)
+                : better || (!anyTaskMetric && betterGeneral) ? Tone.GOOD : Tone.NEUTRAL;
         return new Headline(tone, name + String.join("; ", parts));
     }
 

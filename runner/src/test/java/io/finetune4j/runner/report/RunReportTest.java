@@ -85,7 +85,7 @@ class RunReportTest {
         assertThat(md).contains("## Summary", "## Stage sft", "### Training curves", "### Metrics",
                 "### Forgetting check", "### Sample generations", "## Configuration", "## Versions");
         assertThat(md).containsPattern(
-                "\\*\\*(PASS|FAIL|n\\.s\\.) sft: perplexity \\S+ → \\S+ \\([+-]\\d+(\\.\\d)?%, "
+                "\\*\\*(PASS|WARN|FAIL|n\\.s\\.) sft: perplexity \\S+ → \\S+ \\([+-]\\d+(\\.\\d)?%, "
                 + "p[<=≤]\\S+\\); \\\\\\[general\\\\\\] perplexity");
         assertThat(md).contains("![sft loss](charts/sft-loss.png)");
         assertThat(md).contains("| finetune4j |", "| DJL |", "| PyTorch |", "| Java |");

@@ -1,8 +1,5 @@
 package io.finetune4j.runner.plugin;
 
-import static java.util.Objects.requireNonNull;
-
-import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.eval.EvalContext;
 import io.finetune4j.api.eval.Evaluator;
@@ -13,32 +10,10 @@ import java.util.List;
 import java.util.Optional;
 
 /** An evaluator provider whose every call, down to each metric's resampling, runs in its bundle. */
-final class BundleEvaluatorProvider<C extends Record> implements EvaluatorProvider<C> {
-    private final EvaluatorProvider<C> delegate;
-    private final Bundle bundle;
-    private final String id;
-    private final String version;
-
+final class BundleEvaluatorProvider<C extends Record> extends BundleProvider<C, EvaluatorProvider<C>>
+        implements EvaluatorProvider<C> {
     BundleEvaluatorProvider(EvaluatorProvider<C> delegate, Bundle bundle, String id, String version) {
-        this.delegate = requireNonNull(delegate, "delegate is null");
-        this.bundle = requireNonNull(bundle, "bundle is null");
-        this.id = requireNonNull(id, "id is null");
-        this.version = requireNonNull(version, "version is null");
-    }
-
-    @Override public String id() { return id; }
-
-    @Override public String version() { return version; }
-
-    @Override public String description() { return bundle.call(delegate::description); }
-
-    @Override public Class<C> configType() { return bundle.call(delegate::configType); }
-
-    @Override public C defaults() { return bundle.call(delegate::defaults); }
-
-    @Override
-    public void validate(C config, ConfigProblems problems) {
-        bundle.run(() -> delegate.validate(config, problems));
+        super(delegate, bundle, id, version);
     }
 
     @Override
@@ -72,10 +47,5 @@ final class BundleEvaluatorProvider<C extends Record> implements EvaluatorProvid
                 };
             }
         };
-    }
-
-    @Override
-    public String toString() {
-        return delegate.getClass().getName() + " from " + bundle.name();
     }
 }

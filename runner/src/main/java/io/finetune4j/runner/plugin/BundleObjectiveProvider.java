@@ -1,10 +1,7 @@
 package io.finetune4j.runner.plugin;
 
-import static java.util.Objects.requireNonNull;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
@@ -14,32 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /** An objective provider whose every call, and every call into its objectives, runs in its bundle. */
-final class BundleObjectiveProvider<C extends Record> implements ObjectiveProvider<C> {
-    private final ObjectiveProvider<C> delegate;
-    private final Bundle bundle;
-    private final String id;
-    private final String version;
-
+final class BundleObjectiveProvider<C extends Record> extends BundleProvider<C, ObjectiveProvider<C>>
+        implements ObjectiveProvider<C> {
     BundleObjectiveProvider(ObjectiveProvider<C> delegate, Bundle bundle, String id, String version) {
-        this.delegate = requireNonNull(delegate, "delegate is null");
-        this.bundle = requireNonNull(bundle, "bundle is null");
-        this.id = requireNonNull(id, "id is null");
-        this.version = requireNonNull(version, "version is null");
-    }
-
-    @Override public String id() { return id; }
-
-    @Override public String version() { return version; }
-
-    @Override public String description() { return bundle.call(delegate::description); }
-
-    @Override public Class<C> configType() { return bundle.call(delegate::configType); }
-
-    @Override public C defaults() { return bundle.call(delegate::defaults); }
-
-    @Override
-    public void validate(C config, ConfigProblems problems) {
-        bundle.run(() -> delegate.validate(config, problems));
+        super(delegate, bundle, id, version);
     }
 
     @Override
@@ -60,10 +35,5 @@ final class BundleObjectiveProvider<C extends Record> implements ObjectiveProvid
 
             @Override public void save(Path stageDir) { bundle.run(() -> objective.save(stageDir)); }
         };
-    }
-
-    @Override
-    public String toString() {
-        return delegate.getClass().getName() + " from " + bundle.name();
     }
 }

@@ -6,7 +6,9 @@ import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.runner.Ft4j;
 import io.finetune4j.runner.cli.Action;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +21,8 @@ import picocli.CommandLine.Spec;
  * same step in PyTorch for comparison; {@link BenchShape} states the FLOP count both use.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure LoRA training speed (tokens/s, step time, MFU) on a random GPT-2-shaped model.")
+        description = "Measure training speed (tokens/s, step time, MFU) of LoRA or another method on a random "
+                + "GPT-2-shaped model.")
 public final class BenchCommand implements Action, Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -57,6 +60,14 @@ public final class BenchCommand implements Action, Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of weights and data (default: ${DEFAULT-VALUE}).")
     private long seed;
 
+    @Option(names = "--method", defaultValue = "lora",
+            description = "Adaptation method id (default: ${DEFAULT-VALUE}: r=--rank, alpha 8 on c_attn).")
+    private String method;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "A method setting; VALUE is YAML (e.g. --set target_modules=[c_attn]). Repeatable.")
+    private Map<String, String> sets = new LinkedHashMap<>();
+
     @Option(names = "--json", description = "Print one JSON object instead of the report.")
     private boolean json;
 
@@ -84,7 +95,7 @@ public final class BenchCommand implements Action, Callable<Integer> {
         problems.throwIfAny();
 
         BenchShape shape = new BenchShape(layers, hidden, heads, vocab, seq, batch, rank);
-        BenchResult result = LoraBenchmark.run(shape, steps, warmup, matmulSize, seed);
+        BenchResult result = LoraBenchmark.run(shape, method, sets, steps, warmup, matmulSize, seed);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(toJson(result));
@@ -98,11 +109,25 @@ public final class BenchCommand implements Action, Callable<Integer> {
     private static void report(PrintWriter out, BenchResult r) {
         BenchShape s = r.shape();
         out.printf(Locale.ROOT, "finetune4j bench: %s, fp32, CPU%n", r.engine());
-        out.printf(Locale.ROOT, "shape: layers=%d hidden=%d heads=%d vocab=%d seq=%d batch=%d, LoRA r=%d alpha=%.0f on "
-                        + "c_attn, %d trainable parameters%n", s.layers(), s.hidden(), s.heads(), s.vocab(), s.seq(),
-                s.batch(), s.rank(), LoraBenchmark.LORA_ALPHA, r.trainableParameters());
+        if (r.flopsApply()) {
+            out.printf(Locale.ROOT, "shape: layers=%d hidden=%d heads=%d vocab=%d seq=%d batch=%d, LoRA r=%d alpha=%.0f "
+                            + "on c_attn, %d trainable parameters%n", s.layers(), s.hidden(), s.heads(), s.vocab(),
+                    s.seq(), s.batch(), s.rank(), LoraBenchmark.LORA_ALPHA, r.trainableParameters());
+        } else {
+            out.printf(Locale.ROOT, "shape: layers=%d hidden=%d heads=%d vocab=%d seq=%d batch=%d, method %s, %d trainable "
+                            + "parameters%n", s.layers(), s.hidden(), s.heads(), s.vocab(), s.seq(), s.batch(),
+                    r.method(), r.trainableParameters());
+        }
+        out.printf(Locale.ROOT, "memory: adapter + optimizer state %d bytes (4 x trainable x 3), base linear weights %s%n",
+                r.adapterOptimizerBytes(), r.baseLinearBytes() == null ? "n/a (not plain float32 layers)"
+                        : r.baseLinearBytes() + " bytes");
         out.printf(Locale.ROOT, "step: %.1f ms (mean of %d after %d warm-up), %.0f tokens/s, loss %.4f -> %.4f%n",
                 r.stepSeconds() * 1000, r.steps(), r.warmup(), r.tokensPerSecond(), r.firstLoss(), r.lastLoss());
+        if (!r.flopsApply()) {
+            out.printf(Locale.ROOT, "matmul peak %.1f GFLOP/s (%d^3 fp32, best of 5), MFU n/a (the FLOP formula "
+                    + "describes the default LoRA on c_attn only)%n", r.matmulGflops(), r.matmulSize());
+            return;
+        }
         out.printf(Locale.ROOT, "FLOPs/step: %.2f GFLOP = %s (frozen-base LoRA: 2x forward + attention backward + "
                 + "adapter work; matmuls only)%n", s.stepFlops() / 1e9, BenchShape.formula());
         out.printf(Locale.ROOT, "achieved %.1f GFLOP/s, matmul peak %.1f GFLOP/s (%d^3 fp32, best of 5), MFU %.1f%%%n",

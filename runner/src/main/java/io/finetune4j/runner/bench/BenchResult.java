@@ -10,9 +10,18 @@ import java.util.Map;
  * @param matmulGflops best fp32 {@code size³} matmul throughput of this process
  * @param firstLoss loss of the first (warm-up) step
  * @param lastLoss loss of the last step
+ * @param method id of the benchmarked method
+ * @param flopsApply true when {@link BenchShape#stepFlops()} describes the step (default LoRA on c_attn)
+ * @param baseLinearBytes resident bytes of the base linears' weights, or null when not known
  */
 public record BenchResult(BenchShape shape, int steps, int warmup, long trainableParameters, double stepSeconds,
-                          double matmulGflops, int matmulSize, double firstLoss, double lastLoss, String engine) {
+                          double matmulGflops, int matmulSize, double firstLoss, double lastLoss, String engine,
+                          String method, boolean flopsApply, Long baseLinearBytes) {
+
+    /** Adapter weights plus Adam's m and v, float32: {@code 4 · 3 · trainable parameters}. */
+    public long adapterOptimizerBytes() {
+        return 4L * 3 * trainableParameters;
+    }
 
     public double tokensPerSecond() {
         return shape.tokensPerStep() / stepSeconds;
@@ -50,8 +59,13 @@ public record BenchResult(BenchShape shape, int steps, int warmup, long trainabl
         json.put("achieved_gflops", achievedGflops());
         json.put("matmul_gflops", matmulGflops);
         json.put("matmul_size", matmulSize);
-        json.put("mfu", mfu());
+        json.put("mfu", flopsApply ? mfu() : null);
+        json.put("method", method);
         json.put("trainable_parameters", trainableParameters);
+        json.put("adapter_optimizer_bytes", adapterOptimizerBytes());
+        if (baseLinearBytes != null) {
+            json.put("base_linear_bytes", baseLinearBytes);
+        }
         json.put("first_loss", firstLoss);
         json.put("last_loss", lastLoss);
         return json;

@@ -2,39 +2,61 @@ package io.finetune4j.runner.bench;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.MethodContext;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.Linear;
 import io.finetune4j.runner.config.ConfigBinder;
+import io.finetune4j.runtime.model.DenseLinear;
 import io.finetune4j.runtime.model.ModelFactory;
 import io.finetune4j.runtime.train.Trainer;
 import io.finetune4j.runtime.train.TrainingConfig;
 import io.finetune4j.runtime.train.TrainingSummary;
+import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 
 /**
- * The benchmark itself: a GPT-2-shaped model with random weights, the {@code lora} method (found with
- * {@link ServiceLoader} like any plugin) on every {@code c_attn}, the real {@link Trainer} with AdamW on
- * random-token batches, warm-up steps left out of the timing, then the matmul peak in the same process.
+ * The benchmark itself: a GPT-2-shaped model with random weights, an adaptation method (found with
+ * {@link ServiceLoader} like any plugin; by default {@code lora} on every {@code c_attn}), the real
+ * {@link Trainer} with AdamW on random-token batches, warm-up steps left out of the timing, then the matmul
+ * peak in the same process.
  */
 public final class LoraBenchmark {
     /** Settings shared with {@code bench/pytorch_baseline.py}: same optimizer, same adapter. */
     static final double LEARNING_RATE = 1e-4;
     static final double LORA_ALPHA = 8.0;
+    /** Extra learned positions for methods other than LoRA (virtual tokens of prompt and prefix tuning). */
+    static final int VIRTUAL_TOKEN_ROOM = 1024;
 
     private LoraBenchmark() {}
 
+    /** The default benchmark: {@code lora} r={@code shape.rank()}, alpha 8, dropout 0 on {@code c_attn}. */
     public static BenchResult run(BenchShape shape, int steps, int warmup, int matmulSize, long seed) {
+        return run(shape, "lora", Map.of(), steps, warmup, matmulSize, seed);
+    }
+
+    /**
+     * Benchmarks method {@code methodId} with {@code sets} ({@code key -> YAML value}, as {@code --set}
+     * gives them) bound over the method's defaults; for {@code lora} they go over the default benchmark's
+     * r, alpha 8, dropout 0 and {@code c_attn}.
+     */
+    public static BenchResult run(BenchShape shape, String methodId, Map<String, String> sets, int steps, int warmup,
+                                  int matmulSize, long seed) {
         int totalSteps = warmup + steps;
         Device device = Device.cpu();
+        // Prompt and prefix tuning put virtual tokens before the sequence: room for them in the position table.
+        int positions = methodId.equals("lora") ? shape.seq() : shape.seq() + VIRTUAL_TOKEN_ROOM;
         try (CausalLM model = ModelFactory.random(ModelFactory.gpt2Config(shape.vocab(), shape.hidden(), shape.layers(),
-                shape.heads(), shape.seq()), null, null, seed, device)) {
-            Method lora = applyLora(model, shape.rank(), seed);
+                shape.heads(), positions), null, null, seed, device)) {
+            Method lora = apply(model, methodId, sets, shape.rank(), seed);
             RandomTokenObjective objective =
                     new RandomTokenObjective(model, shape.batch() * totalSteps, shape.seq(), seed);
             // Constant rate, no clipping, no weight decay: what the baseline's plain AdamW loop does.
@@ -49,28 +71,64 @@ public final class LoraBenchmark {
             return new BenchResult(shape, steps, warmup, lora.trainableParameterCount(), stepSeconds, peak, matmulSize,
                     losses.get(0), losses.get(losses.size() - 1),
                     "DJL " + Engine.getDjlVersion() + " " + Engine.getInstance().getEngineName() + " "
-                            + Engine.getInstance().getVersion());
+                            + Engine.getInstance().getVersion(),
+                    methodId, methodId.equals("lora") && sets.isEmpty(), baseLinearBytes(model));
         }
+    }
+
+    /**
+     * Resident bytes of the base model's linear weights: 4 · numel for every plain ({@link DenseLinear})
+     * base layer, or null when some base layer is of another kind (a quantised layer of a plugin: the API
+     * has no byte accounting for it, and its {@code weight()} would dequantise a copy). Biases are left out.
+     */
+    static Long baseLinearBytes(CausalLM model) {
+        long bytes = 0;
+        for (Linear linear : model.linears().values()) {
+            if (!(linear.base() instanceof DenseLinear dense)) {
+                return null;
+            }
+            bytes += 4L * dense.weight().size();
+        }
+        return bytes;
     }
 
     /** Finds the {@code lora} provider and applies r={@code rank}, alpha 8, dropout 0 to {@code c_attn}. */
     static Method applyLora(CausalLM model, int rank, long seed) {
-        for (MethodProvider<?> provider : ServiceLoader.load(MethodProvider.class)) {
-            if (provider.id().equals("lora")) {
-                return create(provider, model, rank, seed);
-            }
-        }
-        throw new ConfigException("bench: no 'lora' method provider on the class path (the plugins-peft bundle)");
+        return apply(model, "lora", Map.of(), rank, seed);
     }
 
-    private static <C extends Record> Method create(MethodProvider<C> provider, CausalLM model, int rank, long seed) {
+    /** Finds provider {@code methodId} and creates it with {@code sets} bound over its defaults. */
+    static Method apply(CausalLM model, String methodId, Map<String, String> sets, int rank, long seed) {
+        for (MethodProvider<?> provider : ServiceLoader.load(MethodProvider.class)) {
+            if (provider.id().equals(methodId)) {
+                return create(provider, model, methodId, sets, rank, seed);
+            }
+        }
+        throw new ConfigException("bench: no '" + methodId + "' method provider on the class path");
+    }
+
+    private static <C extends Record> Method create(MethodProvider<C> provider, CausalLM model, String methodId,
+                                                    Map<String, String> sets, int rank, long seed) {
         ConfigBinder binder = new ConfigBinder();
         ObjectNode values = binder.mapper().createObjectNode();
-        values.put("r", rank);
-        values.put("lora_alpha", LORA_ALPHA);
-        values.put("lora_dropout", 0.0);
-        values.putArray("target_modules").add("c_attn");
-        ConfigProblems problems = ConfigProblems.at("bench.lora");
+        if (methodId.equals("lora")) {
+            values.put("r", rank);
+            values.put("lora_alpha", LORA_ALPHA);
+            values.put("lora_dropout", 0.0);
+            values.putArray("target_modules").add("c_attn");
+        }
+        YAMLMapper yaml = new YAMLMapper();
+        for (Map.Entry<String, String> set : sets.entrySet()) {
+            JsonNode value;
+            try {
+                value = yaml.readTree(set.getValue());
+            } catch (IOException e) {
+                throw new ConfigException("bench: --set " + set.getKey() + "=" + set.getValue()
+                        + " is not a YAML value: " + e.getMessage());
+            }
+            values.set(set.getKey(), value == null || value.isMissingNode() ? values.nullNode() : value);
+        }
+        ConfigProblems problems = ConfigProblems.at("bench." + methodId);
         C config = binder.bind(provider.defaults(), provider.configType(), values, List.of(), problems).orElse(null);
         if (config != null) {
             provider.validate(config, problems);

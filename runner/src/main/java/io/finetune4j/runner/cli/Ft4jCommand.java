@@ -15,6 +15,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = VersionProvider.class,
         description = "Fine-tune and align language models on the JVM.",
         subcommands = {RunCommand.class, GenerateCommand.class, ScoreCommand.class, EvalCommand.class,
+                io.finetune4j.runner.bench.GenerationBenchCommand.class,
                 PluginsCommand.class, MetricsCommand.class, BenchCommand.class, DemoDataCommand.class, HelpCommand.class})
 public final class Ft4jCommand {
     @Option(names = "--plugins-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,

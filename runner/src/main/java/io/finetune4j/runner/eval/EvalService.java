@@ -103,7 +103,7 @@ public final class EvalService {
                 for (Metric metric : metrics) {
                     // The seed EvaluationRunner gives the metric of a stage's evaluator at this index, so a
                     // stage's model evaluated here gets the interval its metrics.json reports.
-                    long metricSeed = request.seed() * 31 + step.index() * 1009L + metric.name().hashCode();
+                    long metricSeed = EvaluationRunner.metricSeed(request.seed(), step.index(), metric.name());
                     measured.add(new MetricResult(metric.name(), bootstrap.interval(metric, metricSeed),
                             metric.higherIsBetter()));
                 }

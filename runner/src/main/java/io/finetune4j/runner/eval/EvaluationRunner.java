@@ -43,12 +43,20 @@ public final class EvaluationRunner {
             for (Metric metric : metrics) {
                 // Each metric gets its own stream of resamples, the same before and after training,
                 // so the two intervals are comparable.
-                long metricSeed = seed * 31 + i * 1009L + metric.name().hashCode();
+                long metricSeed = metricSeed(seed, i, metric.name());
                 measured.add(new MetricResult(metric.name(), bootstrap.interval(metric, metricSeed),
                         metric.higherIsBetter()));
             }
             results.add(new EvaluatorResult(i, spec.plugin().id(), spec.data(), measured));
         }
         return results;
+    }
+
+    /**
+     * The bootstrap seed of one metric: its own stream per evaluator position and metric name, the same
+     * before and after training, so the two intervals (and a paired test) resample the same examples.
+     */
+    public static long metricSeed(long seed, int evaluatorIndex, String metricName) {
+        return seed * 31 + evaluatorIndex * 1009L + metricName.hashCode();
     }
 }

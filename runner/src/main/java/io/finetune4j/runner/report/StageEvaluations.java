@@ -62,7 +62,7 @@ public final class StageEvaluations {
 
     /** The seed {@link EvaluationRunner} gives a metric: its own stream, the same before and after training. */
     static long metricSeed(long seed, int evaluatorIndex, Metric metric) {
-        return seed * 31 + evaluatorIndex * 1009L + metric.name().hashCode();
+        return EvaluationRunner.metricSeed(seed, evaluatorIndex, metric.name());
     }
 
     private record Context(CausalLM model, Dataset data, int maxLength, long seed, ProgressListener progress)

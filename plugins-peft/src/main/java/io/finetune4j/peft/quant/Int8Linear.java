@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.finetune4j.api.model.Linear;
 import java.nio.ByteBuffer;
-import java.util.Optional;
 
 /**
  * A frozen linear layer stored in 8 bits, the weight half of bitsandbytes' {@code Linear8bitLt}
@@ -22,27 +21,14 @@ import java.util.Optional;
  * <p>{@link #weight()} costs a float32 copy of the weight each call, kept until the next call,
  * {@link #releaseWeightCopy()} or {@link #close()}.
  */
-public final class Int8Linear implements QuantizedLinear {
-    private final String name;
-    private final int in;
-    private final int out;
-    private final boolean transposed;
-    private final NDArray bias;
-    private final NDManager parent;
-    private NDManager manager;
+public final class Int8Linear extends AbstractQuantizedLinear {
     private NDArray codes;     // INT8 [out, in]
     private NDArray rowScales; // FLOAT32 [out, 1] = SCB / 127
-    private NDManager copies;
-    private NDArray dense;
 
     private Int8Linear(Linear source, byte[] codes, float[] rowAbsmax, NDManager parent) {
-        this.name = source.name();
-        this.in = source.inFeatures();
-        this.out = source.outFeatures();
-        this.transposed = source.transposed();
-        this.bias = source.bias().orElse(null);
-        this.parent = parent;
-        this.manager = parent.newSubManager();
+        super(source, parent);
+        int in = source.inFeatures();
+        int out = source.outFeatures();
         ByteBuffer buffer = ByteBuffer.allocateDirect(codes.length);
         buffer.put(codes).flip();
         this.codes = manager.create(buffer, new Shape(out, in), DataType.INT8);
@@ -77,71 +63,25 @@ public final class Int8Linear implements QuantizedLinear {
     }
 
     @Override
-    public NDArray dequantize(NDManager target) {
-        if (dense != null) {
-            NDArray copy = target.create(dense.toFloatArray(), dense.getShape());
-            return transposed ? copy.transpose() : copy;
-        }
+    protected NDArray decode(NDManager target) {
         NDArray weight = codes.toType(DataType.FLOAT32, true);
         weight.attach(target);              // [out, in], step-owned
         return weight.muli(rowScales);      // CB · SCB / 127
     }
 
+
+
+
+
+
     @Override
-    public NDArray forward(NDArray x, boolean training) {
-        if (dense != null) {
-            NDArray y = transposed ? x.matMul(dense) : x.getNDArrayInternal().linear(x, dense, null).singletonOrThrow();
-            return bias == null ? y : y.add(bias);
-        }
-        NDArray weight = dequantize(x.getManager());                              // [out, in]
-        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow(); // [..., out]
+    protected long codeBytes() {
+        return QuantMemory.bytes(codes) + QuantMemory.bytes(rowScales);
     }
 
     @Override
-    public NDArray weight() {
-        if (dense != null) {
-            return dense;
-        }
-        releaseWeightCopy();
-        copies = manager.newSubManager();
-        NDManager scratch = copies.newSubManager();
-        NDArray logical = dequantize(scratch);
-        NDArray stored = transposed ? logical.transpose() : logical;
-        NDArray copy = copies.create(stored.toFloatArray(), stored.getShape());
-        scratch.close();
-        return copy;
-    }
-
-    @Override
-    public void releaseWeightCopy() {
-        if (copies != null) {
-            copies.close();
-            copies = null;
-        }
-    }
-
-    @Override
-    public void materialize() {
-        if (dense != null) {
-            return;
-        }
-        try (NDManager scratch = parent.newSubManager()) {
-            NDArray logical = dequantize(scratch);
-            NDArray stored = transposed ? logical.transpose() : logical;
-            dense = parent.create(stored.toFloatArray(), stored.getShape());
-        }
-        close();
+    protected void dropCodes() {
         codes = rowScales = null;
-    }
-
-    @Override
-    public boolean materialized() {
-        return dense != null;
-    }
-
-    @Override
-    public long storageBytes() {
-        return dense != null ? QuantMemory.bytes(dense) : QuantMemory.bytes(codes) + QuantMemory.bytes(rowScales);
     }
 
     @Override
@@ -149,27 +89,10 @@ public final class Int8Linear implements QuantizedLinear {
         return "int8";
     }
 
-    @Override
-    public void close() {
-        releaseWeightCopy();
-        if (manager != null) {
-            manager.close();
-            manager = null;
-        }
-    }
 
-    @Override public String name() { return name; }
 
-    @Override public int inFeatures() { return in; }
 
-    @Override public int outFeatures() { return out; }
 
-    @Override public Optional<NDArray> bias() { return Optional.ofNullable(bias); }
 
-    @Override public boolean transposed() { return transposed; }
 
-    @Override
-    public String toString() {
-        return "Int8Linear[" + name + ", " + in + " -> " + out + (dense != null ? ", dequantised" : "") + "]";
-    }
 }

@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.SparseFormat;
 import io.finetune4j.api.model.Linear;
 import java.nio.ByteBuffer;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A frozen linear layer stored in NF4, bitsandbytes' {@code Linear4bit} with {@code quant_type="nf4"}:
@@ -24,40 +23,25 @@ import java.util.Optional;
  * <p>{@link #weight()} costs a full dequantisation and a float32 copy of the weight (4 bytes per element)
  * each call; the copy is kept until the next call, {@link #releaseWeightCopy()} or {@link #close()}.
  */
-public final class Nf4Linear implements QuantizedLinear {
-    private final String name;
-    private final int in;
-    private final int out;
-    private final boolean transposed;
-    private final NDArray bias;
+public final class Nf4Linear extends AbstractQuantizedLinear {
     private final int size;
     private final int blocks;
     private final int blocksize;
     private final boolean doubleQuant;
     private final QuantTables tables;
-    private final NDManager parent;
-    private NDManager manager;
     private NDArray packed;          // UINT8 [blocks * blocksize / 2]
     private NDArray absmax;          // FLOAT32 [blocks, 1], without double quantisation
     private NDArray quantizedAbsmax; // UINT8 [blocks]
     private NDArray absmax2;         // FLOAT32 [nested, 1]
     private NDArray offset;          // FLOAT32 [1]
-    private NDManager copies;
-    private NDArray dense;
 
     private Nf4Linear(Linear source, Nf4Weights weights, QuantTables tables, NDManager parent) {
-        this.name = source.name();
-        this.in = source.inFeatures();
-        this.out = source.outFeatures();
-        this.transposed = source.transposed();
-        this.bias = source.bias().orElse(null);
+        super(source, parent);
         this.size = weights.size();
         this.blocks = weights.blocks();
         this.blocksize = weights.blocksize();
         this.doubleQuant = weights.doubleQuant();
         this.tables = Objects.requireNonNull(tables, "tables is null");
-        this.parent = parent;
-        this.manager = parent.newSubManager();
         this.packed = uint8(manager, weights.packed());
         if (doubleQuant) {
             this.quantizedAbsmax = uint8(manager, weights.quantizedAbsmax());
@@ -103,11 +87,7 @@ public final class Nf4Linear implements QuantizedLinear {
     }
 
     @Override
-    public NDArray dequantize(NDManager target) {
-        if (dense != null) {
-            NDArray copy = target.create(dense.toFloatArray(), dense.getShape());
-            return transposed ? copy.transpose() : copy;
-        }
+    protected NDArray decode(NDManager target) {
         // Every op leads with an array owned by `target`, so every intermediate is freed with it.
         NDArray bytes = packed.toType(DataType.INT64, true);
         bytes.attach(target);                                                           // [blocks * bs / 2]
@@ -118,7 +98,7 @@ public final class Nf4Linear implements QuantizedLinear {
         if (weight.size() != size) {
             weight = weight.get("0:" + size);
         }
-        return weight.reshape(out, in);                                                 // [out, in]
+        return weight.reshape(outFeatures(), inFeatures());                                                 // [out, in]
     }
 
     /** Per-block scales {@code [blocks, 1]} in {@code target}: absmax, or dequantised nested absmax + offset. */
@@ -139,70 +119,24 @@ public final class Nf4Linear implements QuantizedLinear {
         return values.mul(perBlock).add(offset);
     }
 
-    @Override
-    public NDArray forward(NDArray x, boolean training) {
-        if (dense != null) {
-            NDArray y = transposed ? x.matMul(dense) : x.getNDArrayInternal().linear(x, dense, null).singletonOrThrow();
-            return bias == null ? y : y.add(bias);
-        }
-        NDArray weight = dequantize(x.getManager());                                   // [out, in], step-owned
-        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();      // [..., out]
-    }
 
-    /** A dequantised float32 copy in the stored layout (see the class comment for its cost and lifetime). */
-    @Override
-    public NDArray weight() {
-        if (dense != null) {
-            return dense;
-        }
-        releaseWeightCopy();
-        copies = manager.newSubManager();
-        NDManager scratch = copies.newSubManager();
-        NDArray logical = dequantize(scratch);
-        NDArray stored = transposed ? logical.transpose() : logical;
-        NDArray copy = copies.create(stored.toFloatArray(), stored.getShape());
-        scratch.close();
-        return copy;
-    }
 
-    @Override
-    public void releaseWeightCopy() {
-        if (copies != null) {
-            copies.close();
-            copies = null;
-        }
-    }
 
-    @Override
-    public void materialize() {
-        if (dense != null) {
-            return;
-        }
-        try (NDManager scratch = parent.newSubManager()) {
-            NDArray logical = dequantize(scratch);
-            NDArray stored = transposed ? logical.transpose() : logical;
-            dense = parent.create(stored.toFloatArray(), stored.getShape());
-        }
-        close();
-        packed = absmax = quantizedAbsmax = absmax2 = offset = null;
-    }
 
-    @Override
-    public boolean materialized() {
-        return dense != null;
-    }
 
     /** Measured from the arrays held: their element counts times their data types' sizes. */
     @Override
-    public long storageBytes() {
-        if (dense != null) {
-            return QuantMemory.bytes(dense);
-        }
+    protected long codeBytes() {
         long bytes = 0;
         for (NDArray array : new NDArray[] {packed, absmax, quantizedAbsmax, absmax2, offset}) {
             bytes += array == null ? 0 : QuantMemory.bytes(array);
         }
         return bytes;
+    }
+
+    @Override
+    protected void dropCodes() {
+        packed = absmax = quantizedAbsmax = absmax2 = offset = null;
     }
 
     @Override
@@ -219,28 +153,10 @@ public final class Nf4Linear implements QuantizedLinear {
         return packed.toByteArray();
     }
 
-    @Override
-    public void close() {
-        releaseWeightCopy();
-        if (manager != null) {
-            manager.close();
-            manager = null;
-        }
-    }
 
-    @Override public String name() { return name; }
 
-    @Override public int inFeatures() { return in; }
 
-    @Override public int outFeatures() { return out; }
 
-    @Override public Optional<NDArray> bias() { return Optional.ofNullable(bias); }
 
-    @Override public boolean transposed() { return transposed; }
 
-    @Override
-    public String toString() {
-        return "Nf4Linear[" + name + ", " + in + " -> " + out + ", " + scheme() + ", blocksize " + blocksize
-                + (dense != null ? ", dequantised" : "") + "]";
-    }
 }

@@ -4,6 +4,7 @@ import io.finetune4j.api.ProgressListener;
 import io.finetune4j.api.Stable;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.model.CausalLM;
+import java.nio.file.Path;
 
 /** What an evaluator judges and on which data. */
 @Stable
@@ -18,4 +19,13 @@ public interface EvalContext {
     long seed();
 
     ProgressListener progress();
+
+    /**
+     * A path written in the evaluator's settings (a reward model, a judge, a reference checkpoint):
+     * relative paths resolve against the pipeline file's directory, and {@code stage:NAME} is the output
+     * directory of the earlier stage NAME in this run.
+     */
+    default Path resolve(String path) {
+        return Path.of(path);
+    }
 }

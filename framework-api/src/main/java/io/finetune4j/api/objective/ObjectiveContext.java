@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.Stable;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.reward.RewardFunction;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** What an objective trains and on which data. */
 @Stable
@@ -22,4 +25,20 @@ public interface ObjectiveContext {
 
     /** Lives as long as the objective (precomputed reference log-probs, heads). */
     NDManager manager();
+
+    /**
+     * The stage's {@code reward:} function (PPO, GRPO), created by the runner and closed after the stage;
+     * empty when the stage names none.
+     */
+    default Optional<RewardFunction> reward() {
+        return Optional.empty();
+    }
+
+    /**
+     * A path written in the pipeline file: relative paths resolve against the file's directory, and
+     * {@code stage:NAME} is the output directory of the earlier stage NAME in this run.
+     */
+    default Path resolve(String path) {
+        return Path.of(path);
+    }
 }

@@ -4,6 +4,7 @@ import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.runtime.reward.RewardHead;
 
 /**
  * Creates the {@code reward} objective: a scalar reward head on the model's last non-padding hidden state,

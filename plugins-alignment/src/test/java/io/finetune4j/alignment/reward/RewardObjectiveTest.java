@@ -15,6 +15,7 @@ import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.api.objective.ObjectiveStep;
 import io.finetune4j.runtime.data.TokenizedExample;
+import io.finetune4j.runtime.reward.RewardHead;
 import io.finetune4j.runtime.train.Trainer;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.nio.file.Files;

@@ -13,6 +13,7 @@ import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.api.reward.RewardFunctionProvider;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +44,11 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *     method: {id: lora, r: 8, lora_alpha: 16, target_modules: [q_proj, v_proj]}  # every key but id is
  *                             # the method's settings
  *     objective: {id: sft}    # likewise
- *     data: {train: [data/train.jsonl]}         # one or more JSONL files
+ *     reward: {id: reward-model, path: stage:rm}  # optional: the reward function of PPO/GRPO objectives;
+ *                             # stage:NAME is an earlier stage's output directory in this run
+ *     data: {train: [data/train.jsonl]}         # one or more JSONL files, concatenated; or weighted:
+ *                             # train: [{path: a.jsonl, weight: 3}, {path: b.jsonl, weight: 1}] mixes
+ *                             # them in those proportions (see DataMixture)
  *     training: {epochs: 2, batch_size: 8, learning_rate: 2.0e-3, max_length: 128}
  *                             # the trainer's settings in snake_case, plus max_length (default 512)
  *     evaluators:             # optional
@@ -57,19 +62,28 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 public final class PipelineParser {
     static final List<String> TOP_KEYS = List.of("name", "seed", "stages");
     static final List<String> STAGE_KEYS =
-            List.of("name", "base", "method", "objective", "data", "training", "evaluators", "output");
+            List.of("name", "base", "method", "objective", "reward", "data", "training", "evaluators", "output");
     static final long DEFAULT_SEED = 42;
     private static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
     private final Map<String, MethodProvider<?>> methods;
     private final Map<String, ObjectiveProvider<?>> objectives;
     private final Map<String, EvaluatorProvider<?>> evaluators;
+    private final Map<String, RewardFunctionProvider<?>> rewards;
     private final ConfigBinder binder;
     private final YAMLMapper yaml;
 
-    @Inject
+    /** A parser whose pipelines may name no reward function. */
     public PipelineParser(Map<String, MethodProvider<?>> methods, Map<String, ObjectiveProvider<?>> objectives,
                           Map<String, EvaluatorProvider<?>> evaluators, ConfigBinder binder) {
+        this(methods, objectives, evaluators, Map.of(), binder);
+    }
+
+    @Inject
+    public PipelineParser(Map<String, MethodProvider<?>> methods, Map<String, ObjectiveProvider<?>> objectives,
+                          Map<String, EvaluatorProvider<?>> evaluators, Map<String, RewardFunctionProvider<?>> rewards,
+                          ConfigBinder binder) {
+        this.rewards = requireNonNull(rewards, "rewards is null");
         this.methods = requireNonNull(methods, "methods is null");
         this.objectives = requireNonNull(objectives, "objectives is null");
         this.evaluators = requireNonNull(evaluators, "evaluators is null");
@@ -145,7 +159,7 @@ public final class PipelineParser {
             problems.add("stages", "must list at least one stage");
             return List.of();
         }
-        StageParser stageParser = new StageParser(dir, seed, methods, objectives, evaluators, binder);
+        StageParser stageParser = new StageParser(dir, seed, methods, objectives, evaluators, rewards, binder);
         Map<String, Integer> names = new HashMap<>();
         List<StageSpec> stages = new ArrayList<>();
         List<Optional<Boolean>> merges = new ArrayList<>();

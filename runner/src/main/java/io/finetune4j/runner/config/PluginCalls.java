@@ -8,6 +8,9 @@ import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.api.reward.RewardContext;
+import io.finetune4j.api.reward.RewardFunction;
+import io.finetune4j.api.reward.RewardFunctionProvider;
 
 /**
  * Creates plugin objects from a {@link PluginChoice}. The config was bound to the provider's own
@@ -26,6 +29,15 @@ public final class PluginCalls {
 
     public static Evaluator createEvaluator(PluginChoice<EvaluatorProvider<?>> choice) {
         return evaluator(choice.provider(), choice.config());
+    }
+
+    public static RewardFunction createReward(PluginChoice<RewardFunctionProvider<?>> choice, RewardContext context) {
+        return reward(choice.provider(), choice.config(), context);
+    }
+
+    static <C extends Record> RewardFunction reward(RewardFunctionProvider<C> provider, Record config,
+                                                    RewardContext context) {
+        return provider.create(provider.configType().cast(config), context);
     }
 
     @SuppressWarnings("unchecked")

@@ -13,6 +13,7 @@ import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.api.reward.RewardFunctionProvider;
 import io.finetune4j.runtime.data.JsonlDatasetReader;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.nio.file.Files;
@@ -39,17 +40,19 @@ final class StageParser {
     private final Map<String, MethodProvider<?>> methods;
     private final Map<String, ObjectiveProvider<?>> objectives;
     private final Map<String, EvaluatorProvider<?>> evaluators;
+    private final Map<String, RewardFunctionProvider<?>> rewards;
     private final ConfigBinder binder;
     private final BaseParser bases;
 
     StageParser(Path dir, long seed, Map<String, MethodProvider<?>> methods,
                 Map<String, ObjectiveProvider<?>> objectives, Map<String, EvaluatorProvider<?>> evaluators,
-                ConfigBinder binder) {
+                Map<String, RewardFunctionProvider<?>> rewards, ConfigBinder binder) {
         this.dir = requireNonNull(dir, "dir is null");
         this.seed = seed;
         this.methods = requireNonNull(methods, "methods is null");
         this.objectives = requireNonNull(objectives, "objectives is null");
         this.evaluators = requireNonNull(evaluators, "evaluators is null");
+        this.rewards = requireNonNull(rewards, "rewards is null");
         this.binder = requireNonNull(binder, "binder is null");
         this.bases = new BaseParser(dir);
     }
@@ -74,6 +77,10 @@ final class StageParser {
         Optional<BaseSpec> base = bases.parse(index, stage.get("base"), merges, problems.child("base"));
         var method = plugin("method", stage.get("method"), methods, List.of(), problems.child("method"));
         var objective = plugin("objective", stage.get("objective"), objectives, List.of(), problems.child("objective"));
+        Optional<PluginChoice<RewardFunctionProvider<?>>> reward = Optional.empty();
+        if (stage.has("reward") && !stage.get("reward").isNull()) {
+            reward = plugin("reward function", stage.get("reward"), rewards, List.of(), problems.child("reward"));
+        }
         List<Path> trainFiles = new ArrayList<>();
         List<Dataset> trainData = data(stage, trainFiles, problems);
         Optional<ObjectNode> trainingNode = YamlFields.mapping(stage, "training", problems);
@@ -85,7 +92,7 @@ final class StageParser {
         }
         return Optional.of(new StageSpec(index, name, base.orElseThrow(), method.orElseThrow(),
                 objective.orElseThrow(), trainFiles, trainData, training.orElseThrow(), maxLength,
-                evaluatorSpecs, merge));
+                evaluatorSpecs, merge, reward, dir));
     }
 
     private static String name(int index, ObjectNode stage, Map<String, Integer> names, ConfigProblems problems) {
@@ -175,24 +182,64 @@ final class StageParser {
         }
         ConfigProblems at = problems.child("data");
         ConfigBinder.rejectUnknownKeys(data.get(), List.of("train"), at);
-        Optional<List<String>> train = YamlFields.strings(data.get(), "train", at);
-        if (train.isEmpty()) {
-            if (!data.get().has("train")) {
-                at.add("train", "missing; expected one or more JSONL files");
-            }
+        JsonNode trainNode = data.get().get("train");
+        if (trainNode == null || trainNode.isNull()) {
+            at.add("train", "missing; expected one or more JSONL files");
             return List.of();
         }
-        if (train.get().isEmpty()) {
+        List<JsonNode> entries = new ArrayList<>();
+        if (trainNode.isArray()) {
+            trainNode.forEach(entries::add);
+        } else {
+            entries.add(trainNode);
+        }
+        if (entries.isEmpty()) {
             at.add("train", "must list at least one JSONL file");
         }
+        boolean weighted = entries.stream().anyMatch(entry -> entry instanceof ObjectNode object && object.has("weight"));
         List<Dataset> datasets = new ArrayList<>();
-        for (int i = 0; i < train.get().size(); i++) {
+        List<DataMixture.Part> parts = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
             String key = "train[" + i + "]";
-            Optional<Path> file = existingFile(train.get().get(i), key, at);
+            JsonNode entry = entries.get(i);
+            String raw;
+            double weight = 1.0;
+            if (entry.isTextual()) {
+                raw = entry.asText();
+            } else if (entry instanceof ObjectNode object) {
+                ConfigProblems entryProblems = at.child(key);
+                ConfigBinder.rejectUnknownKeys(object, List.of("path", "weight"), entryProblems);
+                Optional<String> path = YamlFields.string(object, "path", entryProblems);
+                if (path.isEmpty()) {
+                    if (!object.has("path")) {
+                        entryProblems.add("path", "missing; expected the JSONL file of this part of the mixture");
+                    }
+                    continue;
+                }
+                raw = path.get();
+                JsonNode weightNode = object.get("weight");
+                if (weightNode != null) {
+                    if (!weightNode.isNumber() || !(weightNode.asDouble() > 0) || Double.isInfinite(weightNode.asDouble())) {
+                        entryProblems.add("weight", "must be a number > 0, was %s", TypeNames.describeValue(weightNode));
+                        continue;
+                    }
+                    weight = weightNode.asDouble();
+                }
+            } else {
+                at.add(key, "expected a JSONL file or {path: file.jsonl, weight: w}, was %s",
+                        TypeNames.describeValue(entry));
+                continue;
+            }
+            double partWeight = weight;
+            Optional<Path> file = existingFile(raw, key, at);
             file.flatMap(path -> read(path, key, at)).ifPresent(dataset -> {
                 files.add(file.get());
                 datasets.add(dataset);
+                parts.add(new DataMixture.Part(dataset, partWeight));
             });
+        }
+        if (weighted && parts.size() == entries.size() && !parts.isEmpty()) {
+            return List.of(DataMixture.mix(parts, seed));
         }
         return datasets;
     }

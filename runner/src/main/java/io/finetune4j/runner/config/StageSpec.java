@@ -3,6 +3,7 @@ package io.finetune4j.runner.config;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.api.reward.RewardFunctionProvider;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,9 +13,13 @@ import java.util.Optional;
  * One validated stage of a pipeline.
  *
  * @param index position in the pipeline, from 0
- * @param trainFiles resolved training files, read into {@code trainData} in the same order
+ * @param trainFiles resolved training files
+ * @param trainData one dataset per file in the same order, or a single {@link DataMixture} when the
+ *     files are weighted
  * @param maxLength longest tokenized sequence the objective and evaluators use
  * @param merge {@code output.merge}; empty means "when the method can merge"
+ * @param reward the stage's {@code reward:} function (PPO, GRPO), if it names one
+ * @param pipelineDir the pipeline file's directory, against which plugins' relative paths resolve
  */
 public record StageSpec(
         int index,
@@ -27,7 +32,9 @@ public record StageSpec(
         TrainingConfig training,
         int maxLength,
         List<EvaluatorSpec> evaluators,
-        Optional<Boolean> merge) {
+        Optional<Boolean> merge,
+        Optional<PluginChoice<RewardFunctionProvider<?>>> reward,
+        Path pipelineDir) {
 
     public StageSpec {
         trainFiles = List.copyOf(trainFiles);

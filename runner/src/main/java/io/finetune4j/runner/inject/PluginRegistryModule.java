@@ -8,6 +8,7 @@ import com.google.inject.multibindings.MapBinder;
 import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.api.reward.RewardFunctionProvider;
 import io.finetune4j.runner.plugin.LoadedPlugins;
 
 /**
@@ -34,5 +35,8 @@ public final class PluginRegistryModule extends AbstractModule {
         MapBinder<String, EvaluatorProvider<?>> evaluators = MapBinder.newMapBinder(
                 binder(), TypeLiteral.get(String.class), new TypeLiteral<EvaluatorProvider<?>>() {});
         plugins.evaluators().forEach((id, provider) -> evaluators.addBinding(id).toInstance(provider));
+        MapBinder<String, RewardFunctionProvider<?>> rewards = MapBinder.newMapBinder(
+                binder(), TypeLiteral.get(String.class), new TypeLiteral<RewardFunctionProvider<?>>() {});
+        plugins.rewards().forEach((id, provider) -> rewards.addBinding(id).toInstance(provider));
     }
 }

@@ -59,14 +59,35 @@ public final class PipelineRunner {
         }
         console.status(String.format("run %s: %d stage(s) in %s", spec.name(), spec.stages().size(), runDir));
         List<StageReport> reports = new ArrayList<>();
+        Optional<String> failure = Optional.empty();
+        RuntimeException thrown = null;
         try (JsonlMetricsSink sink = JsonlMetricsSink.create(runDir.resolve("metrics.jsonl"))) {
             Optional<StageResult> previous = Optional.empty();
             for (StageSpec stage : spec.stages()) {
-                previous = Optional.of(stages.run(stage, runDir, previous, sink, reports::add));
+                try {
+                    previous = Optional.of(stages.run(stage, runDir, previous, sink, reports::add));
+                } catch (RuntimeException e) {
+                    failure = Optional.of(String.format("stage '%s' failed: %s", stage.name(),
+                            e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+                    thrown = e;
+                    break;
+                }
             }
         }
-        // After the sink is closed, so the report reads every logged step.
-        report.write(runDir, spec, reports);
+        // After the sink is closed, so the report reads every logged step; also when a stage failed, so the
+        // finished stages' evaluations and curves are not lost.
+        try {
+            report.write(runDir, spec, reports, failure);
+        } catch (RuntimeException e) {
+            if (thrown == null) {
+                throw e;
+            }
+            thrown.addSuppressed(e);
+        }
+        if (thrown != null) {
+            console.result("report of the finished stages: " + runDir.resolve("report.html"));
+            throw thrown;
+        }
         console.result("report: " + runDir.resolve("report.html"));
         console.result("run directory: " + runDir);
         return runDir;

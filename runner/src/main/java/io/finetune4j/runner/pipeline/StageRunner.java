@@ -2,15 +2,20 @@ package io.finetune4j.runner.pipeline;
 
 import static java.util.Objects.requireNonNull;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ProgressListener;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.TextTokenizer;
 import io.finetune4j.api.objective.Objective;
+import io.finetune4j.api.reward.RewardContext;
+import io.finetune4j.api.reward.RewardFunction;
 import io.finetune4j.runner.Console;
 import io.finetune4j.runner.config.BaseSpec;
 import io.finetune4j.runner.config.EvaluatorSpec;
+import io.finetune4j.runner.config.PipelinePaths;
 import io.finetune4j.runner.config.PluginCalls;
 import io.finetune4j.runner.config.StageSpec;
 import io.finetune4j.runner.eval.EvaluationRunner;
@@ -76,6 +81,7 @@ public final class StageRunner {
                            Consumer<StageReport> reports) {
         Path stageDir = runDir.resolve(stage.name());
         long seed = stage.training().seed();
+        PipelinePaths paths = new PipelinePaths(stage.pipelineDir(), runDir);
         Path base = basePath(stage, previous);
         console.status(String.format(Locale.ROOT, "stage %s: method %s, objective %s, base %s%s",
                 stage.name(), stage.method().id(), stage.objective().id(),
@@ -83,7 +89,7 @@ public final class StageRunner {
         try (ModelHandle handle = load(stage, base, seed)) {
             CausalLM model = handle.model();
             // Measured before the method touches the model, so "before" is the base model itself.
-            List<MeasuredEvaluation> before = measured.run(stage, model, EvaluatorSpec.When.BEFORE, seed);
+            List<MeasuredEvaluation> before = measured.run(stage, model, EvaluatorSpec.When.BEFORE, seed, paths);
             List<String> prompts = SampleGenerations.prompts(stage);
             List<SampleGeneration> baseSamples = SampleGenerations.generate(model, prompts);
             Method method = PluginCalls.createMethod(stage.method(), new RunnerMethodContext(model, seed));
@@ -95,15 +101,16 @@ public final class StageRunner {
             List<MeasuredEvaluation> after;
             List<SampleGeneration> trainedSamples;
             StageResult result;
-            try (NDManager objectiveManager = model.manager().newSubManager()) {
+            try (NDManager objectiveManager = model.manager().newSubManager();
+                 RewardHolder reward = RewardHolder.create(stage, model, paths)) {
                 Objective objective = PluginCalls.createObjective(stage.objective(), new RunnerObjectiveContext(
-                        model, stage.trainData(), stage.maxLength(), seed, objectiveManager));
+                        model, stage.trainData(), stage.maxLength(), seed, objectiveManager, reward.function(), paths));
                 try {
                     summary = new Trainer(stage.training(), progress, sink, stage.name()).fit(method, objective);
                 } finally {
                     progress.finish();
                 }
-                after = measured.run(stage, model, EvaluatorSpec.When.AFTER, seed);
+                after = measured.run(stage, model, EvaluatorSpec.When.AFTER, seed, paths);
                 trainedSamples = SampleGenerations.generate(model, prompts);
                 result = save(stage, stageDir, model, method, merge, base);
                 objective.save(stageDir);
@@ -176,5 +183,23 @@ public final class StageRunner {
             models.save(model, saved.get());
         }
         return new StageResult(stage.name(), stage.method().id(), stageDir, saved, adapter);
+    }
+
+    /** The stage's reward function while it trains; closing releases what it loaded (a reward model). */
+    private record RewardHolder(Optional<RewardFunction> function) implements AutoCloseable {
+        static RewardHolder create(StageSpec stage, CausalLM model, PipelinePaths paths) {
+            return new RewardHolder(stage.reward().map(choice -> PluginCalls.createReward(choice, new RewardContext() {
+                @Override public TextTokenizer tokenizer() { return model.tokenizer(); }
+
+                @Override public Device device() { return model.device(); }
+
+                @Override public Path resolve(String path) { return paths.resolve(path); }
+            })));
+        }
+
+        @Override
+        public void close() {
+            function.ifPresent(RewardFunction::close);
+        }
     }
 }

@@ -6,7 +6,7 @@ import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.PluginProvider;
 
 /**
- * What the three provider wrappers share: every call into the plugin's provider runs with its bundle's
+ * What the provider wrappers share: every call into the plugin's provider runs with its bundle's
  * class loader; id and version are read once at load time.
  */
 abstract class BundleProvider<C extends Record, P extends PluginProvider<C>> implements PluginProvider<C> {

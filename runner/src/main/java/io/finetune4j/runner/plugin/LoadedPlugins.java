@@ -3,6 +3,7 @@ package io.finetune4j.runner.plugin;
 import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.api.reward.RewardFunctionProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLClassLoader;
@@ -23,6 +24,7 @@ public final class LoadedPlugins implements AutoCloseable {
     private final Map<String, MethodProvider<?>> methods;
     private final Map<String, ObjectiveProvider<?>> objectives;
     private final Map<String, EvaluatorProvider<?>> evaluators;
+    private final Map<String, RewardFunctionProvider<?>> rewards;
     private final List<URLClassLoader> bundleLoaders;
 
     private LoadedPlugins(Builder builder) {
@@ -30,6 +32,7 @@ public final class LoadedPlugins implements AutoCloseable {
         this.methods = Collections.unmodifiableMap(new LinkedHashMap<>(builder.methods));
         this.objectives = Collections.unmodifiableMap(new LinkedHashMap<>(builder.objectives));
         this.evaluators = Collections.unmodifiableMap(new LinkedHashMap<>(builder.evaluators));
+        this.rewards = Collections.unmodifiableMap(new LinkedHashMap<>(builder.rewards));
         this.bundleLoaders = List.copyOf(builder.bundleLoaders);
     }
 
@@ -53,6 +56,11 @@ public final class LoadedPlugins implements AutoCloseable {
 
     public Map<String, EvaluatorProvider<?>> evaluators() {
         return evaluators;
+    }
+
+    /** Reward functions, named by a stage's {@code reward:}. */
+    public Map<String, RewardFunctionProvider<?>> rewards() {
+        return rewards;
     }
 
     @Override
@@ -80,6 +88,7 @@ public final class LoadedPlugins implements AutoCloseable {
         private final Map<String, MethodProvider<?>> methods = new LinkedHashMap<>();
         private final Map<String, ObjectiveProvider<?>> objectives = new LinkedHashMap<>();
         private final Map<String, EvaluatorProvider<?>> evaluators = new LinkedHashMap<>();
+        private final Map<String, RewardFunctionProvider<?>> rewards = new LinkedHashMap<>();
         private final List<URLClassLoader> bundleLoaders = new ArrayList<>();
 
         void addMethod(PluginInfo info, MethodProvider<?> provider) {
@@ -95,6 +104,11 @@ public final class LoadedPlugins implements AutoCloseable {
         void addEvaluator(PluginInfo info, EvaluatorProvider<?> provider) {
             infos.add(info);
             evaluators.put(info.id(), provider);
+        }
+
+        void addReward(PluginInfo info, RewardFunctionProvider<?> provider) {
+            infos.add(info);
+            rewards.put(info.id(), provider);
         }
 
         void addBundleLoader(URLClassLoader loader) {

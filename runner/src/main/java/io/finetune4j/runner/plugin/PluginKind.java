@@ -4,12 +4,14 @@ import io.finetune4j.api.PluginProvider;
 import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.api.reward.RewardFunctionProvider;
 
-/** The three kinds of provider a bundle can contribute, with the SPI interface each is found by. */
+/** The kinds of provider a bundle can contribute, with the SPI interface each is found by. */
 public enum PluginKind {
     METHOD("method", MethodProvider.class),
     OBJECTIVE("objective", ObjectiveProvider.class),
-    EVALUATOR("evaluator", EvaluatorProvider.class);
+    EVALUATOR("evaluator", EvaluatorProvider.class),
+    REWARD("reward", RewardFunctionProvider.class);
 
     private final String label;
     private final Class<? extends PluginProvider<?>> spi;

@@ -5,6 +5,7 @@ import io.finetune4j.api.PluginProvider;
 import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import io.finetune4j.api.reward.RewardFunctionProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
@@ -87,9 +88,9 @@ public final class PluginLoader {
         }
         if (builder.infos().size() == before) {
             throw new PluginLoadException(String.format(
-                    "bundle %s has no providers: it lists none in META-INF/services/%s, %s or %s",
+                    "bundle %s has no providers: it lists none in META-INF/services/%s, %s, %s or %s",
                     name, MethodProvider.class.getName(), ObjectiveProvider.class.getName(),
-                    EvaluatorProvider.class.getName()));
+                    EvaluatorProvider.class.getName(), RewardFunctionProvider.class.getName()));
         }
     }
 
@@ -129,6 +130,8 @@ public final class PluginLoader {
                     new BundleObjectiveProvider<>((ObjectiveProvider) provider, bundle, id, info.version()));
             case EVALUATOR -> builder.addEvaluator(info,
                     new BundleEvaluatorProvider<>((EvaluatorProvider) provider, bundle, id, info.version()));
+            case REWARD -> builder.addReward(info,
+                    new BundleRewardFunctionProvider<>((RewardFunctionProvider) provider, bundle, id, info.version()));
         }
         LOG.debug("registered {} '{}' ({}) version {} from bundle {}", kind, id, className, info.version(), bundle.name());
     }

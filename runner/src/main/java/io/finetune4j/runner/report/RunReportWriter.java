@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Writes a finished run's report into its directory: {@code report.md}, {@code report.html} (one page;
@@ -48,6 +49,14 @@ public final class RunReportWriter {
 
     /** Writes the report of {@code spec}'s run in {@code runDir} from its stages' records, in stage order. */
     public void write(Path runDir, PipelineSpec spec, List<StageReport> stages) {
+        write(runDir, spec, stages, Optional.empty());
+    }
+
+    /**
+     * Like {@link #write(Path, PipelineSpec, List)} for a run that stopped: {@code failure} names the stage
+     * that failed and why; the finished stages are reported as usual, so nothing they measured is lost.
+     */
+    public void write(Path runDir, PipelineSpec spec, List<StageReport> stages, Optional<String> failure) {
         TrainingCurves curves = TrainingCurves.read(runDir.resolve("metrics.jsonl"));
         List<MetricRow> allRows = new ArrayList<>();
         Map<StageReport, List<MetricRow>> rows = new LinkedHashMap<>();
@@ -66,6 +75,7 @@ public final class RunReportWriter {
                 + "signed-rank too for per-example means); \"better\" means p < 0.05 in the metric's better direction.",
                 spec.file(), stages.size(), runDir, paired.resamples())));
         doc.add(new Heading(2, "Summary"));
+        failure.ifPresent(text -> doc.add(new Headline(Tone.BAD, "run stopped: " + text)));
         stages.forEach(stage -> doc.add(headline(stage, rows.get(stage))));
         for (StageReport stage : stages) {
             stageSection(doc, runDir, stage, rows.get(stage), curves);

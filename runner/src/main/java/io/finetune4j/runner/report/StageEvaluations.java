@@ -9,6 +9,7 @@ import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.Metric;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.runner.config.EvaluatorSpec;
+import io.finetune4j.runner.config.PipelinePaths;
 import io.finetune4j.runner.config.PluginCalls;
 import io.finetune4j.runner.config.StageSpec;
 import io.finetune4j.runner.eval.BootstrapCi;
@@ -16,6 +17,7 @@ import io.finetune4j.runner.eval.EvaluationRunner;
 import io.finetune4j.runner.eval.EvaluatorResult;
 import io.finetune4j.runner.eval.MetricResult;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,6 +42,12 @@ public final class StageEvaluations {
 
     /** Runs every evaluator of {@code stage} marked {@code when} on {@code model}. */
     public List<MeasuredEvaluation> run(StageSpec stage, CausalLM model, EvaluatorSpec.When when, long seed) {
+        return run(stage, model, when, seed, new PipelinePaths(stage.pipelineDir(), stage.pipelineDir()));
+    }
+
+    /** Like {@link #run(StageSpec, CausalLM, EvaluatorSpec.When, long)}; evaluators resolve paths with {@code paths}. */
+    public List<MeasuredEvaluation> run(StageSpec stage, CausalLM model, EvaluatorSpec.When when, long seed,
+                                        PipelinePaths paths) {
         List<MeasuredEvaluation> results = new ArrayList<>();
         for (int i = 0; i < stage.evaluators().size(); i++) {
             EvaluatorSpec spec = stage.evaluators().get(i);
@@ -48,7 +56,7 @@ public final class StageEvaluations {
             }
             Evaluator evaluator = PluginCalls.createEvaluator(spec.plugin());
             List<Metric> metrics = evaluator.evaluate(
-                    new Context(model, spec.dataset(), stage.maxLength(), seed, progress));
+                    new Context(model, spec.dataset(), stage.maxLength(), seed, progress, paths));
             List<MetricResult> measured = new ArrayList<>();
             for (Metric metric : metrics) {
                 measured.add(new MetricResult(metric.name(), bootstrap.interval(metric, metricSeed(seed, i, metric)),
@@ -65,6 +73,11 @@ public final class StageEvaluations {
         return EvaluationRunner.metricSeed(seed, evaluatorIndex, metric.name());
     }
 
-    private record Context(CausalLM model, Dataset data, int maxLength, long seed, ProgressListener progress)
-            implements EvalContext {}
+    private record Context(CausalLM model, Dataset data, int maxLength, long seed, ProgressListener progress,
+                           PipelinePaths paths) implements EvalContext {
+        @Override
+        public Path resolve(String path) {
+            return paths.resolve(path);
+        }
+    }
 }

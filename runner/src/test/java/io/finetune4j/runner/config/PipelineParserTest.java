@@ -168,7 +168,7 @@ class PipelineParserTest {
                 "stages[0].method.lora_dropout: expected a number, was null",
                 "stages[0].method.target_modules: must be a list of module names or a regex string, was {q=1}",
                 "stages[0].objective.completion_only_loss: expected true or false, was 1",
-                "stages[0].data.train[1]: expected a string, was 3",
+                "stages[0].data.train[1]: expected a JSONL file or {path: file.jsonl, weight: w}, was 3",
                 "stages[0].training.max_length: expected an integer, was 1.5",
                 "stages[0].training.lr_schedule: expected a string, was a list");
     }

@@ -71,6 +71,14 @@ public final class PipelineFixture {
                 pick(plugins.evaluators(), evaluators), new ConfigBinder());
     }
 
+    /** Like {@link #parser(List, List, List)}, with the reward functions of these ids. */
+    public static PipelineParser parser(List<String> methods, List<String> objectives, List<String> evaluators,
+                                        List<String> rewards) {
+        LoadedPlugins plugins = PluginLoader.load(PipelineFixture.class.getClassLoader(), null);
+        return new PipelineParser(pick(plugins.methods(), methods), pick(plugins.objectives(), objectives),
+                pick(plugins.evaluators(), evaluators), pick(plugins.rewards(), rewards), new ConfigBinder());
+    }
+
     /** lora, sft and perplexity. */
     public static PipelineParser parser() {
         return parser(List.of("lora"), List.of("sft"), List.of("perplexity"));

@@ -1,4 +1,4 @@
-package io.finetune4j.alignment.reward;
+package io.finetune4j.runtime.reward;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

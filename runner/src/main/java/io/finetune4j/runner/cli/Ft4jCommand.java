@@ -16,7 +16,8 @@ import picocli.CommandLine.ScopeType;
         description = "Fine-tune and align language models on the JVM.",
         subcommands = {RunCommand.class, GenerateCommand.class, ScoreCommand.class, EvalCommand.class,
                 io.finetune4j.runner.bench.GenerationBenchCommand.class,
-                PluginsCommand.class, MetricsCommand.class, BenchCommand.class, DemoDataCommand.class, HelpCommand.class})
+                PluginsCommand.class, MetricsCommand.class, BenchCommand.class,
+                io.finetune4j.runner.bench.PreferenceBenchCommand.class, DemoDataCommand.class, HelpCommand.class})
 public final class Ft4jCommand {
     @Option(names = "--plugins-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
             description = "Directory of plugin bundles (*.jar or directories of jars); "

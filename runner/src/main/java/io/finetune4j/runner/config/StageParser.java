@@ -281,10 +281,27 @@ final class StageParser {
             values.put("seed", seed);
         }
         int before = problems.messages().size();
+        precision(values, problems);
         Optional<TrainingConfig> config = binder.bind(TrainingConfig.defaults(), TrainingConfig.class, values,
-                List.of("max_length"), problems);
+                List.of("max_length", "bf16", "fp16"), problems);
         config.ifPresent(bound -> bound.validate(problems));
         return problems.messages().size() > before ? Optional.empty() : config;
+    }
+
+    /**
+     * Hugging Face's {@code bf16} / {@code fp16} switches: accepted when false; true is refused before any
+     * weights load, since training runs in float32 (the CPU engine aborts the JVM on bfloat16 arithmetic,
+     * and mixed precision on GPUs is not implemented).
+     */
+    private static void precision(ObjectNode values, ConfigProblems problems) {
+        for (String key : List.of("bf16", "fp16")) {
+            Optional<Boolean> on = YamlFields.bool(values, key, problems);
+            if (on.orElse(false)) {
+                problems.add(key, "%s mixed-precision training is not supported; finetune4j trains in float32 "
+                        + "(on CPU, bfloat16 arithmetic aborts the PyTorch engine). Remove %s or set it to false",
+                        key.equals("bf16") ? "bfloat16" : "float16", key);
+            }
+        }
     }
 
     private List<EvaluatorSpec> evaluators(ObjectNode stage, ConfigProblems problems) {

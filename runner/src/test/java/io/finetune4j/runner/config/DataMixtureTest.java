@@ -126,4 +126,23 @@ class DataMixtureTest {
                 .hasMessageContaining("no output of a stage named 'ppo'");
         assertThatThrownBy(() -> paths.resolve("stage:../x")).isInstanceOf(ConfigException.class);
     }
+
+    @Test
+    void mixedPrecisionSwitchesAreRefusedBeforeAnyWeightsLoad() {
+        PipelineFixture fixture = new PipelineFixture(temp);
+        Path file = fixture.pipeline("""
+                stages:
+                  - name: sft
+                    base: models/tiny
+                    method: lora
+                    objective: sft
+                    data: {train: data/train.jsonl}
+                    training: {bf16: true, fp16: false}
+                """);
+
+        assertThatThrownBy(() -> PipelineFixture.parser().parse(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("stages[0].training.bf16: bfloat16 mixed-precision training is not supported")
+                .hasMessageNotContaining("fp16");
+    }
 }

@@ -34,6 +34,14 @@ public interface Linear {
         return false;
     }
 
+    /**
+     * Bytes of memory this layer's weight occupies as stored (float32 elements, or packed codes plus their
+     * scales for a quantised layer), for memory reports; the bias is left out. {@code -1} when unknown.
+     */
+    default long weightBytes() {
+        return -1;
+    }
+
     /** The layer this one wraps, or itself for a plain layer. */
     default Linear base() {
         return this;

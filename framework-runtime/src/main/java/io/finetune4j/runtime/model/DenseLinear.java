@@ -71,6 +71,11 @@ public final class DenseLinear implements Linear {
     }
 
     @Override
+    public long weightBytes() {
+        return weight.size() * weight.getDataType().getNumOfBytes();
+    }
+
+    @Override
     public Optional<NDArray> bias() {
         return Optional.ofNullable(bias);
     }

@@ -119,7 +119,7 @@ public final class BenchCommand implements Action, Callable<Integer> {
                     r.method(), r.trainableParameters());
         }
         out.printf(Locale.ROOT, "memory: adapter + optimizer state %d bytes (4 x trainable x 3), base linear weights %s%n",
-                r.adapterOptimizerBytes(), r.baseLinearBytes() == null ? "n/a (not plain float32 layers)"
+                r.adapterOptimizerBytes(), r.baseLinearBytes() == null ? "n/a (a base layer does not report its size)"
                         : r.baseLinearBytes() + " bytes");
         out.printf(Locale.ROOT, "step: %.1f ms (mean of %d after %d warm-up), %.0f tokens/s, loss %.4f -> %.4f%n",
                 r.stepSeconds() * 1000, r.steps(), r.warmup(), r.tokensPerSecond(), r.firstLoss(), r.lastLoss());

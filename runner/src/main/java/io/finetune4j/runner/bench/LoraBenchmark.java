@@ -13,7 +13,6 @@ import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
 import io.finetune4j.runner.config.ConfigBinder;
-import io.finetune4j.runtime.model.DenseLinear;
 import io.finetune4j.runtime.model.ModelFactory;
 import io.finetune4j.runtime.train.Trainer;
 import io.finetune4j.runtime.train.TrainingConfig;
@@ -77,17 +76,18 @@ public final class LoraBenchmark {
     }
 
     /**
-     * Resident bytes of the base model's linear weights: 4 · numel for every plain ({@link DenseLinear})
-     * base layer, or null when some base layer is of another kind (a quantised layer of a plugin: the API
-     * has no byte accounting for it, and its {@code weight()} would dequantise a copy). Biases are left out.
+     * Resident bytes of the base model's linear weights, as each base layer reports them
+     * ({@link Linear#weightBytes()}: 4 · numel for a float32 layer, packed codes plus scales for a quantised
+     * one), or null when some base layer cannot say. Biases are left out.
      */
     static Long baseLinearBytes(CausalLM model) {
         long bytes = 0;
         for (Linear linear : model.linears().values()) {
-            if (!(linear.base() instanceof DenseLinear dense)) {
+            long layer = linear.base().weightBytes();
+            if (layer < 0) {
                 return null;
             }
-            bytes += 4L * dense.weight().size();
+            bytes += layer;
         }
         return bytes;
     }

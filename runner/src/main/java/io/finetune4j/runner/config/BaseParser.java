@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -20,7 +21,7 @@ import java.util.function.Supplier;
 final class BaseParser {
     static final String PREVIOUS = "previous";
     private static final String EXPECTED =
-            "a checkpoint directory, 'previous' or {init: config.json, tokenizer: directory}";
+            "a checkpoint directory, 'previous', 'stage:NAME' or {init: config.json, tokenizer: directory}";
 
     private final Path dir;
 
@@ -28,14 +29,21 @@ final class BaseParser {
         this.dir = requireNonNull(dir, "dir is null");
     }
 
-    /** @param merges {@code output.merge} of this and earlier stages, by index */
-    Optional<BaseSpec> parse(int index, JsonNode node, List<Optional<Boolean>> merges, ConfigProblems problems) {
+    /**
+     * @param merges {@code output.merge} of this and earlier stages, by index
+     * @param names earlier stages' names with their index
+     */
+    Optional<BaseSpec> parse(int index, JsonNode node, List<Optional<Boolean>> merges, Map<String, Integer> names,
+                             ConfigProblems problems) {
         if (node == null || node.isNull()) {
             problems.add("", "missing; expected %s", EXPECTED);
             return Optional.empty();
         }
         if (node.isTextual() && node.asText().equals(PREVIOUS)) {
             return previous(index, merges, problems);
+        }
+        if (node.isTextual() && node.asText().startsWith(PipelinePaths.STAGE_PREFIX)) {
+            return stage(index, node.asText().substring(PipelinePaths.STAGE_PREFIX.length()), merges, names, problems);
         }
         if (node.isTextual()) {
             return checkpoint(node.asText(), problems);
@@ -58,6 +66,22 @@ final class BaseParser {
             return Optional.empty();
         }
         return Optional.of(new BaseSpec.Previous());
+    }
+
+    private static Optional<BaseSpec> stage(int index, String name, List<Optional<Boolean>> merges,
+                                            Map<String, Integer> names, ConfigProblems problems) {
+        Integer earlier = names.get(name);
+        if (earlier == null || earlier >= index) {
+            problems.add("", "'stage:%s' names no earlier stage; earlier stages: %s", name,
+                    names.entrySet().stream().filter(e -> e.getValue() < index).map(Map.Entry::getKey).sorted().toList());
+            return Optional.empty();
+        }
+        if (merges.get(earlier).equals(Optional.of(false))) {
+            problems.add("", "'stage:%s' needs the model of stages[%d], but stages[%d].output.merge is false",
+                    name, earlier, earlier);
+            return Optional.empty();
+        }
+        return Optional.of(new BaseSpec.Stage(name));
     }
 
     private Optional<BaseSpec> checkpoint(String raw, ConfigProblems problems) {

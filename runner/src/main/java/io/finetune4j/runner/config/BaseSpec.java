@@ -10,6 +10,9 @@ public sealed interface BaseSpec {
     /** The model the previous stage saved ({@code <run>/<previous stage>/model}). */
     record Previous() implements BaseSpec {}
 
+    /** The model an earlier stage of the run saved ({@code base: stage:NAME} → {@code <run>/NAME/model}). */
+    record Stage(String name) implements BaseSpec {}
+
     /** Random weights of the architecture in {@code config} with the tokenizer in {@code tokenizer}: pretraining. */
     record RandomInit(Path config, Path tokenizer) implements BaseSpec {}
 }

@@ -74,7 +74,7 @@ final class StageParser {
         String name = name(index, stage, names, problems);
         Optional<Boolean> merge = output(stage, problems);
         merges.add(merge);
-        Optional<BaseSpec> base = bases.parse(index, stage.get("base"), merges, problems.child("base"));
+        Optional<BaseSpec> base = bases.parse(index, stage.get("base"), merges, names, problems.child("base"));
         var method = plugin("method", stage.get("method"), methods, List.of(), problems.child("method"));
         var objective = plugin("objective", stage.get("objective"), objectives, List.of(), problems.child("objective"));
         Optional<PluginChoice<RewardFunctionProvider<?>>> reward = Optional.empty();

@@ -82,7 +82,7 @@ public final class StageRunner {
         Path stageDir = runDir.resolve(stage.name());
         long seed = stage.training().seed();
         PipelinePaths paths = new PipelinePaths(stage.pipelineDir(), runDir);
-        Path base = basePath(stage, previous);
+        Path base = basePath(stage, runDir, previous);
         console.status(String.format(Locale.ROOT, "stage %s: method %s, objective %s, base %s%s",
                 stage.name(), stage.method().id(), stage.objective().id(),
                 stage.base() instanceof BaseSpec.RandomInit ? "random weights of " : "", base));
@@ -127,12 +127,20 @@ public final class StageRunner {
         }
     }
 
-    private static Path basePath(StageSpec stage, Optional<StageResult> previous) {
+    private static Path basePath(StageSpec stage, Path runDir, Optional<StageResult> previous) {
         if (stage.base() instanceof BaseSpec.Checkpoint checkpoint) {
             return checkpoint.dir();
         }
         if (stage.base() instanceof BaseSpec.RandomInit init) {
             return init.config();
+        }
+        if (stage.base() instanceof BaseSpec.Stage earlier) {
+            Path model = runDir.resolve(earlier.name()).resolve("model");
+            if (!Files.isRegularFile(model.resolve("config.json"))) {
+                throw new ConfigException(String.format("%s.base: 'stage:%s' needs the model that stage saved, but "
+                        + "%s has none (it saved only an adapter)", stage.path(), earlier.name(), model));
+            }
+            return model;
         }
         StageResult before = previous.orElseThrow(() -> new IllegalStateException("no stage before " + stage.path()));
         return before.model().orElseThrow(() -> new ConfigException(String.format(

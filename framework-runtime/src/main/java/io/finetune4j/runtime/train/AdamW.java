@@ -115,6 +115,21 @@ public final class AdamW {
         }
     }
 
+    /** The first moments (m), one per parameter in order; live arrays, for checkpoints. */
+    List<NDArray> firstMoments() {
+        return List.copyOf(firstMoments);
+    }
+
+    /** The second moments (v), one per parameter in order; live arrays, for checkpoints. */
+    List<NDArray> secondMoments() {
+        return List.copyOf(secondMoments);
+    }
+
+    /** Continues from a checkpoint: {@code stepCount} updates done, the moments already copied in. */
+    void restoreStepCount(int stepCount) {
+        this.stepCount = stepCount;
+    }
+
     /** Updates done so far (torch's {@code state['step']}). */
     public int stepCount() {
         return stepCount;

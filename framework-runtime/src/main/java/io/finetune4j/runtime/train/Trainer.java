@@ -67,6 +67,16 @@ public final class Trainer {
      * every logging step's values. The optimizer state lives only for this call.
      */
     public TrainingSummary fit(Method method, Objective objective) {
+        return fit(method, objective, null);
+    }
+
+    /**
+     * Like {@link #fit(Method, Objective)}, writing resumable checkpoints as {@code checkpoints} says and,
+     * when it holds one to resume from, continuing after that checkpoint's step.
+     *
+     * @param checkpoints null for none
+     */
+    public TrainingSummary fit(Method method, Objective objective, TrainingCheckpoints checkpoints) {
         requireNonNull(method, "method is null");
         requireNonNull(objective, "objective is null");
         Map<String, NDArray> trainable = checkedTrainable(method, objective);
@@ -87,8 +97,8 @@ public final class Trainer {
         try (NDManager state = NDManager.newBaseManager(parameters.get(0).getDevice())) {
             stateManager = state;
             AdamW optimizer = AdamW.of(config, parameters, decayed, state);
-            return new TrainingRun(config, stageName, progress, sink, method, objective, parameters, optimizer,
-                    totalSteps, state).run();
+            return new TrainingRun(config, stageName, progress, sink, method, objective,
+                    List.copyOf(trainable.keySet()), parameters, optimizer, totalSteps, state, checkpoints).run();
         } finally {
             stateManager = null;
         }

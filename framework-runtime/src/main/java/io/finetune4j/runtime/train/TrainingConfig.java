@@ -29,6 +29,9 @@ import java.util.List;
  * @param maxGradNorm clip the global gradient L2 norm to this value; {@code <= 0} turns clipping off
  * @param loggingSteps log every this many optimizer steps (and always the last)
  * @param seed seeds the example order (per epoch) and the engine's random numbers (dropout)
+ * @param saveSteps write a resumable training checkpoint every this many optimizer steps; 0 = never
+ *     ({@link TrainingCheckpoints})
+ * @param saveTotalLimit keep at most this many checkpoints, deleting the oldest; 0 = keep all
  */
 public record TrainingConfig(
         int epochs,
@@ -44,7 +47,17 @@ public record TrainingConfig(
         String lrSchedule,
         double maxGradNorm,
         int loggingSteps,
-        long seed) {
+        long seed,
+        int saveSteps,
+        int saveTotalLimit) {
+
+    /** Settings without training checkpoints. */
+    public TrainingConfig(int epochs, int maxSteps, int batchSize, int gradientAccumulationSteps, double learningRate,
+                          double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, int warmupSteps,
+                          String lrSchedule, double maxGradNorm, int loggingSteps, long seed) {
+        this(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, weightDecay, adamBeta1, adamBeta2,
+                adamEpsilon, warmupSteps, lrSchedule, maxGradNorm, loggingSteps, seed, 0, 2);
+    }
 
     /** The learning-rate schedules {@link #lrSchedule()} accepts. */
     public static final List<String> SCHEDULES = List.of("cosine", "linear", "constant");
@@ -76,6 +89,8 @@ public record TrainingConfig(
         problems.check(!Double.isNaN(maxGradNorm) && maxGradNorm != Double.POSITIVE_INFINITY, "max_grad_norm",
                 "must be a finite number (<= 0 turns clipping off), was %s", maxGradNorm);
         problems.check(loggingSteps >= 1, "logging_steps", "must be >= 1, was %d", loggingSteps);
+        problems.check(saveSteps >= 0, "save_steps", "must be >= 0 (0 = no checkpoints), was %d", saveSteps);
+        problems.check(saveTotalLimit >= 0, "save_total_limit", "must be >= 0 (0 = keep all), was %d", saveTotalLimit);
     }
 
     /** Examples one optimizer step consumes when the epoch has enough left. */

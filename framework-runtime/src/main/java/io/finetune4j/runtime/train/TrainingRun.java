@@ -11,6 +11,7 @@ import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.StepInfo;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveStep;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,8 +30,10 @@ final class TrainingRun {
     private final MetricsSink sink;
     private final Method method;
     private final Objective objective;
+    private final List<String> names;
     private final List<NDArray> parameters;
     private final AdamW optimizer;
+    private final TrainingCheckpoints checkpoints;
     private final LearningRateSchedule schedule;
     private final BatchPlan plan;
     private final int totalSteps;
@@ -39,7 +42,10 @@ final class TrainingRun {
     private long tokens;
 
     TrainingRun(TrainingConfig config, String stage, ProgressListener progress, MetricsSink sink, Method method,
-                Objective objective, List<NDArray> parameters, AdamW optimizer, int totalSteps, NDManager state) {
+                Objective objective, List<String> names, List<NDArray> parameters, AdamW optimizer, int totalSteps,
+                NDManager state, TrainingCheckpoints checkpoints) {
+        this.names = names;
+        this.checkpoints = checkpoints;
         this.config = config;
         this.stage = stage;
         this.progress = progress;
@@ -60,9 +66,23 @@ final class TrainingRun {
         window = new LogWindow(start);
         List<Double> stepLosses = new ArrayList<>(totalSteps);
         List<StepLog> logs = new ArrayList<>();
+        int first = 1;
+        if (checkpoints != null && checkpoints.resumeFrom().isPresent()) {
+            Path checkpoint = checkpoints.resumeFrom().get();
+            try (NDManager scope = state.newSubManager()) {
+                first = TrainingCheckpoints.restore(checkpoint, totalSteps, names, parameters, optimizer, scope) + 1;
+            }
+            // The example order is a function of the seed: replay it up to the checkpoint.
+            for (int skipped = 1; skipped < first; skipped++) {
+                plan.nextStep();
+            }
+        }
         progress.start(stage, totalSteps);
+        if (first > 1) {
+            progress.advance(first - 1, String.format(Locale.ROOT, "resumed from step %d", first - 1));
+        }
         try {
-            for (int step = 1; step <= totalSteps; step++) {
+            for (int step = first; step <= totalSteps; step++) {
                 double learningRate = schedule.learningRate(config.learningRate(), step);
                 StepInfo info = new StepInfo(step, totalSteps);
                 StepOutcome outcome = trainStep(info, plan.nextStep(), learningRate);
@@ -73,6 +93,9 @@ final class TrainingRun {
                             window.drain(learningRate, outcome.gradNorm(), plan.epochProgress(), System.nanoTime());
                     sink.record(stage, step, values);
                     logs.add(new StepLog(step, values));
+                }
+                if (checkpoints != null && checkpoints.dueAt(step, totalSteps)) {
+                    checkpoints.save(step, totalSteps, config.seed(), names, parameters, optimizer);
                 }
             }
         } finally {

@@ -1,5 +1,6 @@
 package io.finetune4j.runner.cli;
 
+import io.finetune4j.api.ConfigException;
 import io.finetune4j.runner.Ft4j;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code ft4j run PIPELINE.yaml [--output DIR]}. */
+/** {@code ft4j run PIPELINE.yaml [--output DIR [--resume]]}. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Validate a pipeline file completely, then run its stages in order.")
 public final class RunCommand implements Action {
@@ -18,9 +19,17 @@ public final class RunCommand implements Action {
             description = "Run directory (default: runs/<name>-<yyyyMMdd-HHmmss> under the current directory).")
     Path output;
 
+    @Option(names = "--resume",
+            description = "Continue the run in --output: skip the stages it finished, resume the interrupted one "
+                    + "from its latest checkpoint (training.save_steps).")
+    boolean resume;
+
     @Override
     public int run(Ft4j app) {
-        app.pipelines().run(pipeline, Optional.ofNullable(output));
+        if (resume && output == null) {
+            throw new ConfigException("--resume needs --output DIR: the run directory to continue");
+        }
+        app.pipelines().run(pipeline, Optional.ofNullable(output), resume);
         return 0;
     }
 }

@@ -2,6 +2,7 @@ package io.finetune4j.runner.pipeline;
 
 import static java.util.Objects.requireNonNull;
 
+import io.finetune4j.api.ConfigException;
 import io.finetune4j.runner.Console;
 import io.finetune4j.runner.config.PipelineParser;
 import io.finetune4j.runner.config.PipelineSpec;
@@ -49,9 +50,21 @@ public final class PipelineRunner {
 
     /** Runs {@code file}; returns the run directory. */
     public Path run(Path file, Optional<Path> output) {
+        return run(file, output, false);
+    }
+
+    /**
+     * Runs {@code file}; with {@code resume}, continues the run in {@code output}: stages that finished
+     * there (their {@code metrics.json} is written last) are skipped, and the first unfinished one resumes
+     * from its latest training checkpoint. Returns the run directory.
+     */
+    public Path run(Path file, Optional<Path> output, boolean resume) {
         PipelineSpec spec = parser.parse(file);
         Path runDir = output.orElseGet(() -> defaultRunDir(spec)).toAbsolutePath().normalize();
         try {
+            if (resume) {
+                checkSamePipeline(spec, runDir);
+            }
             Files.createDirectories(runDir);
             Files.copy(spec.file(), runDir.resolve("pipeline.yaml"), StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -61,11 +74,18 @@ public final class PipelineRunner {
         List<StageReport> reports = new ArrayList<>();
         Optional<String> failure = Optional.empty();
         RuntimeException thrown = null;
-        try (JsonlMetricsSink sink = JsonlMetricsSink.create(runDir.resolve("metrics.jsonl"))) {
+        Path metrics = runDir.resolve("metrics.jsonl");
+        try (JsonlMetricsSink sink = resume ? JsonlMetricsSink.appendingTo(metrics) : JsonlMetricsSink.create(metrics)) {
             Optional<StageResult> previous = Optional.empty();
             for (StageSpec stage : spec.stages()) {
+                Optional<StageResult> finished = resume ? finished(stage, runDir) : Optional.empty();
+                if (finished.isPresent()) {
+                    console.status(String.format("stage %s: finished in an earlier invocation; skipped", stage.name()));
+                    previous = finished;
+                    continue;
+                }
                 try {
-                    previous = Optional.of(stages.run(stage, runDir, previous, sink, reports::add));
+                    previous = Optional.of(stages.run(stage, runDir, previous, sink, reports::add, resume));
                 } catch (RuntimeException e) {
                     failure = Optional.of(String.format("stage '%s' failed: %s", stage.name(),
                             e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
@@ -91,6 +111,30 @@ public final class PipelineRunner {
         console.result("report: " + runDir.resolve("report.html"));
         console.result("run directory: " + runDir);
         return runDir;
+    }
+
+    /** A resumed run must be the same pipeline: its stages' outputs would not mean what they say otherwise. */
+    private static void checkSamePipeline(PipelineSpec spec, Path runDir) throws IOException {
+        Path saved = runDir.resolve("pipeline.yaml");
+        if (!Files.isRegularFile(saved)) {
+            throw new ConfigException("--resume: " + runDir + " is not a run directory (it has no pipeline.yaml)");
+        }
+        if (!Files.readString(saved).equals(Files.readString(spec.file()))) {
+            throw new ConfigException(String.format("--resume: %s was run with a different pipeline file than %s; "
+                    + "resume with the same file, or start a new run directory", saved, spec.file()));
+        }
+    }
+
+    /** The outputs of a stage that finished in an earlier invocation of the run. */
+    private static Optional<StageResult> finished(StageSpec stage, Path runDir) {
+        Path dir = runDir.resolve(stage.name());
+        if (!Files.isRegularFile(dir.resolve("metrics.json"))) {
+            return Optional.empty();
+        }
+        Optional<Path> model = Optional.of(dir.resolve("model")).filter(p -> Files.isRegularFile(p.resolve("config.json")));
+        Optional<Path> adapter = Optional.of(dir.resolve("adapter"))
+                .filter(p -> Files.isRegularFile(p.resolve("adapter_config.json")));
+        return Optional.of(new StageResult(stage.name(), stage.method().id(), dir, model, adapter));
     }
 
     private Path defaultRunDir(PipelineSpec spec) {

@@ -30,6 +30,7 @@ import io.finetune4j.runner.report.StageEvaluations;
 import io.finetune4j.runner.report.StageReport;
 import io.finetune4j.runtime.train.MetricsSink;
 import io.finetune4j.runtime.train.Trainer;
+import io.finetune4j.runtime.train.TrainingCheckpoints;
 import io.finetune4j.runtime.train.TrainingSummary;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -79,6 +80,15 @@ public final class StageRunner {
      */
     public StageResult run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsSink sink,
                            Consumer<StageReport> reports) {
+        return run(stage, runDir, previous, sink, reports, false);
+    }
+
+    /**
+     * Like {@link #run(StageSpec, Path, Optional, MetricsSink, Consumer)}; with {@code resume}, training
+     * continues from the latest checkpoint in the stage's {@code checkpoints/} when there is one.
+     */
+    public StageResult run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsSink sink,
+                           Consumer<StageReport> reports, boolean resume) {
         Path stageDir = runDir.resolve(stage.name());
         long seed = stage.training().seed();
         PipelinePaths paths = new PipelinePaths(stage.pipelineDir(), runDir);
@@ -106,7 +116,12 @@ public final class StageRunner {
                 Objective objective = PluginCalls.createObjective(stage.objective(), new RunnerObjectiveContext(
                         model, stage.trainData(), stage.maxLength(), seed, objectiveManager, reward.function(), paths));
                 try {
-                    summary = new Trainer(stage.training(), progress, sink, stage.name()).fit(method, objective);
+                    TrainingCheckpoints checkpoints = new TrainingCheckpoints(stageDir.resolve("checkpoints"),
+                            stage.training().saveSteps(), stage.training().saveTotalLimit(), resume);
+                    checkpoints.resumeFrom().ifPresent(dir -> console.status("stage " + stage.name()
+                            + ": resuming from " + dir));
+                    summary = new Trainer(stage.training(), progress, sink, stage.name())
+                            .fit(method, objective, checkpoints);
                 } finally {
                     progress.finish();
                 }

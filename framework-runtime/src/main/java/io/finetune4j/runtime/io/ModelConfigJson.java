@@ -228,21 +228,21 @@ public final class ModelConfigJson {
         }
 
         /**
-         * rope_theta, or rope_parameters.rope_theta (transformers 5); any RoPE scaling is rejected because
-         * the model runs plain RoPE only.
+         * rope_theta, or rope_parameters.rope_theta (transformers 5). RoPE scaling of the types the model
+         * implements (default, linear, llama3) passes; their fields are checked when the model is built.
          */
         double ropeTheta() {
             Object scaling = raw.get("rope_scaling");
-            if (scaling != null && !isDefaultRope(scaling)) {
-                problems.add(String.format("%s: 'rope_scaling' %s is not supported (only plain RoPE is); "
-                        + "remove it or use a model without RoPE scaling", source, show(scaling)));
+            if (scaling != null && !isSupportedRope(scaling)) {
+                problems.add(String.format("%s: 'rope_scaling' %s is not supported (supported rope types: "
+                        + "default, linear, llama3)", source, show(scaling)));
             }
             double theta = positiveDouble("rope_theta", 10000.0);
             Object parameters = raw.get("rope_parameters");
             if (parameters instanceof Map<?, ?> map) {
-                if (!isDefaultRope(map)) {
-                    problems.add(String.format("%s: 'rope_parameters' %s is not supported (only plain RoPE is)",
-                            source, show(map)));
+                if (!isSupportedRope(map)) {
+                    problems.add(String.format("%s: 'rope_parameters' %s is not supported (supported rope "
+                            + "types: default, linear, llama3)", source, show(map)));
                 }
                 Object nested = map.get("rope_theta");
                 if (nested instanceof Number number && number.doubleValue() > 0 && !raw.containsKey("rope_theta")) {
@@ -254,12 +254,12 @@ public final class ModelConfigJson {
             return theta;
         }
 
-        private static boolean isDefaultRope(Object value) {
+        private static boolean isSupportedRope(Object value) {
             if (!(value instanceof Map<?, ?> map)) {
                 return false;
             }
             Object type = map.containsKey("rope_type") ? map.get("rope_type") : map.get("type");
-            return type == null || "default".equals(type);
+            return type == null || "default".equals(type) || "linear".equals(type) || "llama3".equals(type);
         }
 
         void checkHeads(int hidden, String hiddenKey, int heads, String headsKey, int kvHeads, String kvKey) {

@@ -64,7 +64,8 @@ final class LlamaArchitecture implements Architecture {
                 layer + "input_layernorm.weight", layer + "post_attention_layernorm.weight"
             };
         }
-        this.rotary = new RotaryTable(manager, headDim, config.ropeTheta() > 0 ? config.ropeTheta() : 10000.0);
+        this.rotary = new RotaryTable(manager, headDim, RopeScaling.inverseFrequencies(headDim,
+                config.ropeTheta() > 0 ? config.ropeTheta() : 10000.0, RopeScaling.of(raw), source));
     }
 
     private void check(ModelConfig config, RawConfig raw, String source) {
@@ -74,13 +75,11 @@ final class LlamaArchitecture implements Architecture {
             problems.add(source + ": hidden_act: '" + act + "' is not supported for " + config.modelType() + "; supported: [silu]");
         }
         Object scaling = raw.get("rope_scaling");
-        if (scaling instanceof java.util.Map<?, ?> map) {
-            Object type = map.get("rope_type") != null ? map.get("rope_type") : map.get("type");
-            if (!"default".equals(type)) {
-                problems.add(source + ": rope_scaling: type '" + type + "' is not supported; supported: [default] or null");
-            }
-        } else if (scaling != null) {
+        if (scaling != null && !(scaling instanceof java.util.Map<?, ?>)) {
             problems.add(source + ": rope_scaling: must be an object or null, was " + scaling);
+        } else if (!RopeScaling.SUPPORTED.contains(RopeScaling.type(RopeScaling.of(raw)))) {
+            problems.add(source + ": rope_scaling: type '" + RopeScaling.type(RopeScaling.of(raw))
+                    + "' is not supported; supported: " + RopeScaling.SUPPORTED + " or null");
         }
         if (kvHeads <= 0 || heads % kvHeads != 0) {
             problems.add(source + ": num_key_value_heads: must divide num_attention_heads (" + heads + "), was " + kvHeads);

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.SparseFormat;
 
 /**
  * Rotary position embedding tables (Su et al. 2021) in Hugging Face's half-rotation layout:
- * {@code inv_freq = 1 / theta^(arange(0, d, 2) / d)}, {@code emb = cat(freqs, freqs)}, cos and sin of it,
+ * {@code inv_freq} from {@link RopeScaling}, {@code emb = cat(freqs, freqs)}, cos and sin of it,
  * computed in float32 the way {@code LlamaRotaryEmbedding} does, cached and grown on demand.
  */
 final class RotaryTable {
@@ -18,14 +18,14 @@ final class RotaryTable {
     private NDArray sin;
     private long size;
 
-    RotaryTable(NDManager manager, int headDim, double theta) {
+    /** @param invFreq {@code head_dim / 2} inverse frequencies ({@link RopeScaling}) */
+    RotaryTable(NDManager manager, int headDim, float[] invFreq) {
+        if (invFreq.length != headDim / 2) {
+            throw new IllegalArgumentException(invFreq.length + " frequencies for head_dim " + headDim);
+        }
         this.manager = manager;
         this.headDim = headDim;
-        this.invFreq = new float[headDim / 2];
-        for (int i = 0; i < invFreq.length; i++) {
-            float exponent = (float) (2 * i) / (float) headDim;
-            invFreq[i] = 1.0f / (float) Math.pow((float) theta, exponent);
-        }
+        this.invFreq = invFreq.clone();
     }
 
     /**

@@ -155,10 +155,10 @@ class CheckpointConfigTest {
     }
 
     @Test
-    void rejectsRopeScaling() {
-        assertRejected(LLAMA.replace("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}"),
-                "'rope_scaling' {\"type\":\"linear\",\"factor\":2.0} is not supported (only plain RoPE is); "
-                        + "remove it or use a model without RoPE scaling");
+    void rejectsRopeScalingTheModelDoesNotImplement() {
+        assertRejected(LLAMA.replace("\"rope_scaling\": null", "\"rope_scaling\": {\"type\": \"dynamic\", \"factor\": 2.0}"),
+                "'rope_scaling' {\"type\":\"dynamic\",\"factor\":2.0} is not supported (supported rope types: "
+                        + "default, linear, llama3)");
     }
 
     @Test

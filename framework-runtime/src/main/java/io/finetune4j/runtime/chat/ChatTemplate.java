@@ -55,6 +55,9 @@ public final class ChatTemplate {
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
+                // jinjava would otherwise evaluate Jinja syntax found inside variables' values: a message
+                // containing "{{ 7*7 }}" must render as written, as in Python's Jinja
+                .withNestedInterpretationEnabled(false)
                 .withElResolver(resolvers)
                 .build());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
@@ -158,8 +161,13 @@ public final class ChatTemplate {
      *     template's origin and line
      */
     public RenderedChat render(List<Example.Message> messages, boolean addGenerationPrompt) {
+        boolean tracked = hasGenerationBlocks();
         List<Map<String, Object>> rows = new ArrayList<>(messages.size());
         for (Example.Message message : messages) {
+            if (tracked && (hasMarker(message.role()) || hasMarker(message.content()))) {
+                throw new ConfigException("a message contains U+FDD0 or U+FDD1, Unicode noncharacters that the"
+                        + " {% generation %} block of chat template " + origin + " reserves");
+            }
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("role", message.role());
             row.put("content", message.content());
@@ -176,7 +184,11 @@ public final class ChatTemplate {
                 throw new ConfigException(describe(error));
             }
         }
-        return spans(result.getOutput());
+        return tracked ? spans(result.getOutput()) : new RenderedChat(result.getOutput(), List.of());
+    }
+
+    private static boolean hasMarker(String text) {
+        return text != null && (text.indexOf(GenerationTag.START) >= 0 || text.indexOf(GenerationTag.END) >= 0);
     }
 
     private String describe(TemplateError error) {

@@ -19,6 +19,15 @@ final class Attention {
      * @return {@code [batch, heads, length, head_dim]}
      */
     static NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale) {
+        return attend(query, key, value, mask, scale, 0f);
+    }
+
+    /**
+     * Like {@link #attend(NDArray, NDArray, NDArray, NDArray, NDArray)} with dropout of rate
+     * {@code dropout} on the attention probabilities ({@code attn_pdrop}, {@code attention_dropout}), as
+     * the eager attention of transformers applies it in training; 0 skips it.
+     */
+    static NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale, float dropout) {
         long batch = query.getShape().get(0);
         long heads = query.getShape().get(1);
         long length = query.getShape().get(2);
@@ -35,7 +44,7 @@ final class Attention {
         if (mask != null) {
             scores.addi(mask);
         }
-        NDArray probs = scores.softmax(-1);
+        NDArray probs = Dropouts.apply(scores.softmax(-1), dropout);
         if (group > 1) {
             probs = probs.reshape(batch, kvHeads, group * length, total);
         }

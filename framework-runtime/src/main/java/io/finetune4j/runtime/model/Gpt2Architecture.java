@@ -31,6 +31,10 @@ final class Gpt2Architecture implements Architecture {
     private final float[] scales;
     private final double initStd;
     private final String[][] names;
+    /** {@code attn_pdrop}, {@code resid_pdrop}, {@code embd_pdrop}: GPT2Config's defaults are 0.1 each. */
+    private final float attentionDropout;
+    private final float residualDropout;
+    private final float embeddingDropout;
 
     Gpt2Architecture(ModelConfig config, Set<String> tensorNames, String source) {
         this.config = config;
@@ -44,6 +48,9 @@ final class Gpt2Architecture implements Architecture {
         this.tied = config.tieWordEmbeddings() || !tensorNames.isEmpty() && !tensorNames.contains("lm_head.weight");
         this.eps = (float) config.normEps();
         this.initStd = raw.number("initializer_range", 0.02);
+        this.attentionDropout = Dropouts.rate(raw, "attn_pdrop", 0.1f, source);
+        this.residualDropout = Dropouts.rate(raw, "resid_pdrop", 0.1f, source);
+        this.embeddingDropout = Dropouts.rate(raw, "embd_pdrop", 0.1f, source);
         String act = config.hiddenAct() != null ? config.hiddenAct() : String.valueOf(raw.get("activation_function"));
         List<String> problems = new ArrayList<>();
         this.tanhGelu = !"gelu".equals(act);
@@ -155,7 +162,8 @@ final class Gpt2Architecture implements Architecture {
         NDArray positionIds = state.plan.positions;
         NDArray learned = positionIds.getNDArrayInternal()
                 .embedding(positionIds, parts.tensor(prefix + "wpe.weight"), SparseFormat.DENSE).singletonOrThrow(); // [rows, length, hidden]
-        return tokens.add(learned);
+        NDArray embedded = tokens.add(learned);
+        return state.training ? Dropouts.apply(embedded, embeddingDropout) : embedded;
     }
 
     @Override
@@ -171,16 +179,23 @@ final class Gpt2Architecture implements Architecture {
         NDArray k = qkv.get(1).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
         NDArray v = qkv.get(2).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
         NDArray[] kv = state.keysAndValues(index, k, v);
-        NDArray attended = Attention.attend(q, kv[0], kv[1], state.plan.mask, parts.scalars().of(scales[index]))
+        NDArray attended = Attention.attend(q, kv[0], kv[1], state.plan.mask, parts.scalars().of(scales[index]),
+                        training ? attentionDropout : 0f)
                 .transpose(0, 2, 1, 3)
                 .reshape(batch, length, this.hidden); // [batch, length, hidden]
         NDArray attention = parts.linear(block[ATTN_PROJ]).forward(attended, training);
+        if (training) {
+            attention = Dropouts.apply(attention, residualDropout);
+        }
         attention = parts.hooks(index, HookPoint.AFTER_ATTENTION, attention, training);
         hidden = hidden.add(attention);
 
         x = layerNorm(hidden, parts.tensor(block[LN2_W]), parts.tensor(block[LN2_B]));
         NDArray inner = parts.linear(block[FC]).forward(x, training);
         NDArray mlp = parts.linear(block[MLP_PROJ]).forward(gelu(inner, parts.scalars()), training);
+        if (training) {
+            mlp = Dropouts.apply(mlp, residualDropout);
+        }
         mlp = parts.hooks(index, HookPoint.AFTER_MLP, mlp, training);
         return hidden.add(mlp);
     }

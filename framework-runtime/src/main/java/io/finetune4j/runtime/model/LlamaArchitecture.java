@@ -28,6 +28,8 @@ final class LlamaArchitecture implements Architecture {
     private final boolean mlpBias;
     private final boolean tied;
     private final Integer slidingWindow;
+    /** {@code attention_dropout} on the attention probabilities in training (0.0 in every family's config class). */
+    private final float attentionDropout;
     private final float eps;
     private final float scaling;
     private final double initStd;
@@ -54,6 +56,7 @@ final class LlamaArchitecture implements Architecture {
         this.initStd = raw.number("initializer_range", 0.02);
         boolean windowed = "mistral".equals(config.modelType()) || raw.bool("use_sliding_window", false);
         this.slidingWindow = windowed ? raw.integer("sliding_window") : null;
+        this.attentionDropout = Dropouts.rate(raw, "attention_dropout", 0f, source);
         check(config, raw, source);
         this.names = new String[config.numHiddenLayers()][];
         for (int i = 0; i < names.length; i++) {
@@ -189,7 +192,8 @@ final class LlamaArchitecture implements Architecture {
         k = RotaryTable.apply(k, state.cos, state.sin).transpose(0, 2, 1, 3); // [batch, kv_heads, length, head_dim]
         v = v.transpose(0, 2, 1, 3);
         NDArray[] kv = state.keysAndValues(index, k, v);
-        NDArray attended = Attention.attend(q, kv[0], kv[1], state.plan.mask, scalars.of(scaling))
+        NDArray attended = Attention.attend(q, kv[0], kv[1], state.plan.mask, scalars.of(scaling),
+                        training ? attentionDropout : 0f)
                 .transpose(0, 2, 1, 3)
                 .reshape(batch, length, (long) heads * headDim); // [batch, length, heads*head_dim]
         NDArray attention = parts.linear(layer[O]).forward(attended, training);

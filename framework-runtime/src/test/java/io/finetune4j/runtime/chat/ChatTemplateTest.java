@@ -182,6 +182,25 @@ class ChatTemplateTest {
     }
 
     @Test
+    void jinjaSyntaxInsideAMessageIsRenderedAsWritten() {
+        List<Message> code = List.of(new Message("user", "{{ 7*7 }} {% if true %}y{% endif %} {# c #}"));
+
+        assertThat(render(BuiltInChatTemplates.CHATML, Map.of(), code, false))
+                .isEqualTo("<|im_start|>user\n{{ 7*7 }} {% if true %}y{% endif %} {# c #}<|im_end|>\n");
+    }
+
+    @Test
+    void rejectsMessagesHoldingTheGenerationMarkers() {
+        ChatTemplate tracked = ChatTemplate.of("{% generation %}{{ messages[0]['content'] }}{% endgeneration %}", "t", Map.of());
+
+        assertThatThrownBy(() -> tracked.render(List.of(new Message("assistant", "a\uFDD0b")), false))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("U+FDD0 or U+FDD1");
+        assertThat(render(BuiltInChatTemplates.CHATML, Map.of(), List.of(new Message("user", "a\uFDD0b")), false))
+                .isEqualTo("<|im_start|>user\na\uFDD0b<|im_end|>\n");
+    }
+
+    @Test
     void resolvesBuiltInsAndFiles() throws Exception {
         Path file = dir.resolve("t.jinja");
         Files.writeString(file, "{% for m in messages %}{{ m['content'] }};{% endfor %}");

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.finetune4j.runner.eval.EvalService;
 import io.finetune4j.runner.model.GenerationService;
+import io.finetune4j.runner.model.MergeService;
 import io.finetune4j.runner.model.ScoringService;
 import io.finetune4j.runner.pipeline.PipelineRunner;
 import jakarta.inject.Inject;
@@ -15,10 +16,12 @@ public final class Ft4j {
     private final ScoringService scoring;
     private final PluginTable plugins;
     private final EvalService evaluation;
+    private final MergeService merging;
 
     @Inject
     public Ft4j(PipelineRunner pipelines, GenerationService generation, ScoringService scoring, PluginTable plugins,
-                EvalService evaluation) {
+                EvalService evaluation, MergeService merging) {
+        this.merging = requireNonNull(merging, "merging is null");
         this.pipelines = requireNonNull(pipelines, "pipelines is null");
         this.generation = requireNonNull(generation, "generation is null");
         this.scoring = requireNonNull(scoring, "scoring is null");
@@ -44,5 +47,9 @@ public final class Ft4j {
 
     public EvalService evaluation() {
         return evaluation;
+    }
+
+    public MergeService merging() {
+        return merging;
     }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Fine-tune and align language models on the JVM.",
-        subcommands = {RunCommand.class, GenerateCommand.class, ScoreCommand.class, EvalCommand.class,
+        subcommands = {RunCommand.class, GenerateCommand.class, ScoreCommand.class, EvalCommand.class, MergeCommand.class,
                 io.finetune4j.runner.bench.GenerationBenchCommand.class,
                 PluginsCommand.class, MetricsCommand.class, BenchCommand.class,
                 io.finetune4j.runner.bench.PreferenceBenchCommand.class, DemoDataCommand.class, HelpCommand.class})

@@ -50,6 +50,11 @@ public interface Method {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no adapter file");
     }
 
+    /** Several named adapters on one base (LoRA), when the method supports them; empty otherwise. */
+    default Optional<NamedAdapters> namedAdapters() {
+        return Optional.empty();
+    }
+
     /** True when {@link #mergeAndUnload()} can fold the method into plain base weights. */
     default boolean canMerge() {
         return false;

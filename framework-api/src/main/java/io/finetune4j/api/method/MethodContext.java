@@ -10,4 +10,9 @@ public interface MethodContext {
 
     /** Seed for initialisation (LoRA's A, dropout masks). */
     long seed();
+
+    /** The name of the method's first adapter, for methods that hold several (PEFT's {@code adapter_name}). */
+    default String adapterName() {
+        return "default";
+    }
 }

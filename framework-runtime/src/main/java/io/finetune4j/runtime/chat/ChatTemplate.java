@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jinjava.javax.el.CompositeELResolver;
 
@@ -38,7 +39,9 @@ public final class ChatTemplate {
     /** The setting that means "the tokenizer's own template". */
     public static final String AUTO = "auto";
 
-    private static final Pattern GENERATION_BLOCK = Pattern.compile("\\{%-?\\s*generation\\s*-?%}");
+    private static final Pattern GENERATION_BLOCK = Pattern.compile("\\{%[-+]?\\s*generation\\s*-?%}");
+    /** {@code {% for x in items if condition %}}: jinjava reads it as an inline if and loops over nothing. */
+    private static final Pattern LOOP_FILTER = Pattern.compile("\\{%[-+]?\\s*for\\s((?:(?!%}).)*?\\sin\\s(?:(?!%}).)*?\\sif\\s(?:(?!%}).)*)%}", Pattern.DOTALL);
 
     private final String source;
     private final String origin;
@@ -66,6 +69,20 @@ public final class ChatTemplate {
                 "", "raise_exception", TemplateFunctions.class, "raiseException", Object.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
                 "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
+        rejectWhatJinjavaWouldMisrender();
+    }
+
+    /** Constructs jinjava accepts but renders differently from Python's Jinja, reported as errors. */
+    private void rejectWhatJinjavaWouldMisrender() {
+        Matcher loopFilter = LOOP_FILTER.matcher(source);
+        while (loopFilter.find()) {
+            if (!loopFilter.group(1).matches("(?s).*\\selse\\s.*")) { // "in (a if c else b)" is an inline if
+                throw new ConfigException(String.format(Locale.ROOT, "chat template %s, template line %d: loop filters"
+                        + " ('{%% for x in items if condition %%}') are not supported by the Jinja engine here;"
+                        + " write '{%% for x in items %%}{%% if condition %%}...{%% endif %%}{%% endfor %%}' or"
+                        + " '| selectattr(...)' instead", origin, lineOf(source, loopFilter.start())));
+            }
+        }
         // Python's Jinja rejects an unknown filter when it compiles the template; jinjava would print the
         // unfiltered value.
         for (TemplateFilters.Use use : TemplateFilters.uses(source)) {
@@ -99,7 +116,8 @@ public final class ChatTemplate {
         if (setting.equals(AUTO)) {
             Optional<String> own = tokenizer.chatTemplate();
             if (own.isPresent()) {
-                String where = tokenizer instanceof HfTokenizer hf ? hf.dir() + "/tokenizer_config.json chat_template"
+                // tokenizer_config.json's chat_template or chat_template.jinja, whichever the tokenizer read
+                String where = tokenizer instanceof HfTokenizer hf ? "chat_template of " + hf.dir()
                         : "the tokenizer's chat_template";
                 return of(own.get(), where, tokens);
             }
@@ -185,6 +203,14 @@ public final class ChatTemplate {
             }
         }
         return tracked ? spans(result.getOutput()) : new RenderedChat(result.getOutput(), List.of());
+    }
+
+    private static int lineOf(String text, int offset) {
+        int line = 1;
+        for (int i = 0; i < offset; i++) {
+            line += text.charAt(i) == '\n' ? 1 : 0;
+        }
+        return line;
     }
 
     private static boolean hasMarker(String text) {

@@ -69,7 +69,9 @@ public final class RewardHead {
         }
         NDArray pick = hiddenStates.getManager().create(last, new Shape(batch, seq, 1));  // [batch, seq, 1]
         NDArray pooled = hiddenStates.mul(pick).sum(new int[] {1});                         // [batch, hidden]
-        return pooled.matMul(weight.transpose()).reshape(batch);                           // [batch]
+        // Broadcast multiply and sum instead of matMul(weight.transpose()): a transpose would land in the
+        // weight's (the model's) manager, one leaked array per call.
+        return pooled.mul(weight).sum(new int[] {1});                                      // [batch]
     }
 
     /** Rewards of whole token sequences (no gradient; for evaluation and PPO rollouts). */

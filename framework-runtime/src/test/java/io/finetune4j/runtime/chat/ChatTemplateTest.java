@@ -201,6 +201,17 @@ class ChatTemplateTest {
     }
 
     @Test
+    void rejectsLoopFiltersThatJinjavaWouldSilentlySkip() {
+        String filtered = "x\n{% for m in messages if m['role'] == 'user' %}{{ m['content'] }}{% endfor %}";
+        String inlineIf = "{% for m in (messages if add_generation_prompt else messages[1:]) %}{{ m['role'] }};{% endfor %}";
+
+        assertThatThrownBy(() -> ChatTemplate.of(filtered, "t.jinja", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("chat template t.jinja, template line 2: loop filters");
+        assertThat(render(inlineIf, Map.of(), CHAT, false)).isEqualTo("user;assistant;user;");
+    }
+
+    @Test
     void resolvesBuiltInsAndFiles() throws Exception {
         Path file = dir.resolve("t.jinja");
         Files.writeString(file, "{% for m in messages %}{{ m['content'] }};{% endfor %}");

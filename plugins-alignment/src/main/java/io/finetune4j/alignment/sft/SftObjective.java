@@ -20,16 +20,19 @@ import java.util.Map;
 /**
  * Supervised fine-tuning: the mean next-token cross-entropy over the batch's target tokens (Hugging Face's
  * causal-LM loss with non-target labels at -100). Every row is tokenized once, at creation, so bad rows
- * fail before the first step.
+ * fail before the first step. With {@code packing}, the training rows are packed sequences of several examples
+ * (see {@link SftPacker}); the model receives their segment ids, so attention stays inside each example and
+ * positions restart for each one, and the loss is the mean over all target tokens of the batch, as unpacked.
  */
 final class SftObjective implements Objective {
     private final CausalLM model;
     private final List<TokenizedExample> examples;
+    private final List<PackedSequence> packed;
     private final long padId;
 
     SftObjective(SftConfig config, ObjectiveContext context) {
         this.model = context.policy();
-        SftTokenizer tokenizer = new SftTokenizer(model.tokenizer(), config, context.maxLength());
+        SftTokenizer tokenizer = new SftTokenizer(model.tokenizer(), config, context.maxLength(), context::resolve);
         List<TokenizedExample> tokenized = new ArrayList<>();
         for (Dataset dataset : context.trainData()) {
             for (Example example : dataset.examples()) {
@@ -37,27 +40,46 @@ final class SftObjective implements Objective {
             }
         }
         this.examples = List.copyOf(tokenized);
+        this.packed = config.packing()
+                ? SftPacker.pack(examples, context.maxLength(), config.packingStrategy())
+                : null;
         this.padId = model.tokenizer().padTokenId();
     }
 
     @Override
     public int exampleCount() {
-        return examples.size();
+        return packed == null ? examples.size() : packed.size();
     }
 
-    /** The tokenized example at {@code index}, as the loss sees it. */
+    /** The tokenized example at {@code index} (dataset order), as the loss sees it. */
     TokenizedExample example(int index) {
         return examples.get(index);
     }
 
+    /** Number of tokenized examples, packed or not. */
+    int tokenizedCount() {
+        return examples.size();
+    }
+
+    /** The packed training row at {@code index}; only with {@code packing}. */
+    PackedSequence packedRow(int index) {
+        return packed.get(index);
+    }
+
     @Override
     public ObjectiveStep compute(List<Integer> indices, NDManager step) {
-        List<TokenizedExample> rows = indices.stream().map(examples::get).toList();
-        CausalLmBatch batch = CausalLmCollator.collate(rows, padId, step);
-        ForwardInput input = ForwardInput.of(batch.inputIds())
-                .withAttentionMask(batch.attentionMask())
-                .withTraining(true)
-                .withLogits(ForwardInput.Logits.ALL_BUT_LAST);
+        ForwardInput input;
+        CausalLmBatch batch;
+        if (packed == null) {
+            batch = CausalLmCollator.collate(indices.stream().map(examples::get).toList(), padId, step);
+            input = ForwardInput.of(batch.inputIds()).withAttentionMask(batch.attentionMask());
+        } else {
+            PackedBatch rows = PackedBatch.collate(indices.stream().map(packed::get).toList(), padId, step);
+            batch = rows.batch();
+            input = ForwardInput.of(batch.inputIds()).withAttentionMask(batch.attentionMask())
+                    .withSegmentIds(rows.segmentIds());
+        }
+        input = input.withTraining(true).withLogits(ForwardInput.Logits.ALL_BUT_LAST);
         NDArray logits = model.forward(input).logits();                     // [batch, seq - 1, vocab]
         NDArray loss = LossMath.maskedMeanCrossEntropy(logits, batch.targetIds(), batch.targetMask());
         double accuracy = LossMath.tokenAccuracy(logits, batch.targetIds(), batch.targetMask()).getFloat();

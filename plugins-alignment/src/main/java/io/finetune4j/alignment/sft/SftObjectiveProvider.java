@@ -1,21 +1,33 @@
 package io.finetune4j.alignment.sft;
 
+import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import java.util.List;
 
 /**
- * Creates the {@code sft} objective: next-token cross-entropy on text, completions or assistant turns.
- * Accepts text, prompt/completion and messages rows (conversations are rendered in ChatML; the checkpoint's
- * own chat template is not used yet). Sequences longer than the stage's {@code max_length} keep their first
- * {@code max_length} tokens; a row left with no target token is rejected, naming its file and line.
+ * Creates the {@code sft} objective: next-token cross-entropy on text, completions or assistant turns, as
+ * TRL's {@code SFTTrainer}. Accepts text, prompt/completion and messages rows; conversations are rendered with
+ * a Jinja chat template ({@code chat_template}). Rows longer than the stage's {@code max_length} keep their
+ * first {@code max_length} tokens; a row left with no target token is rejected, naming its file and line.
  */
 public final class SftObjectiveProvider implements ObjectiveProvider<SftConfig> {
+    static final List<String> PACKING_STRATEGIES = List.of("bfd", "wrapped");
+
     @Override public String id() { return "sft"; }
 
     @Override public String description() { return "Supervised fine-tuning: cross-entropy on target tokens"; }
 
-    @Override public SftConfig defaults() { return new SftConfig(true, true); }
+    @Override public SftConfig defaults() { return new SftConfig("auto", true, true, true, false, "bfd"); }
+
+    @Override
+    public void validate(SftConfig config, ConfigProblems problems) {
+        problems.check(config.chatTemplate() != null && !config.chatTemplate().isBlank(), "chat_template",
+                "must be auto, a built-in template name or a path to a Jinja file");
+        problems.check(PACKING_STRATEGIES.contains(config.packingStrategy()), "packing_strategy",
+                "must be one of %s, was '%s'", PACKING_STRATEGIES, config.packingStrategy());
+    }
 
     @Override
     public Objective create(SftConfig config, ObjectiveContext context) {

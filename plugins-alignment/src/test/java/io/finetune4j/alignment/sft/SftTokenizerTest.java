@@ -88,10 +88,12 @@ class SftTokenizerTest {
 
         TokenizedExample example = tokenize(new SftConfig(true, true), 256, conversation);
 
-        assertThat(lm.tokenizer.decode(example.ids(), false)).isEqualTo("<s><|im_start|>system\nbe brief<|im_end|>\n"
+        // The tokenizer has no chat_template: the built-in ChatML, tokenized without special tokens as
+        // apply_chat_template does (ChatML writes no BOS); add_eos ends the assistant's last turn with EOS.
+        assertThat(lm.tokenizer.decode(example.ids(), false)).isEqualTo("<|im_start|>system\nbe brief<|im_end|>\n"
                 + "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nyo<|im_end|>\n"
-                + "<|im_start|>user\nok?<|im_end|>\n<|im_start|>assistant\nok<|im_end|>\n");
-        assertThat(targetText(example)).isEqualTo("yo<|im_end|>ok<|im_end|>");
+                + "<|im_start|>user\nok?<|im_end|>\n<|im_start|>assistant\nok<|im_end|>\n</s>");
+        assertThat(targetText(example)).isEqualTo("yo<|im_end|>ok<|im_end|></s>");
     }
 
     @Test

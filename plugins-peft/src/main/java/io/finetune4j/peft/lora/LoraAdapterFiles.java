@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.runtime.io.AtomicFiles;
 import io.finetune4j.runtime.io.SafetensorsReader;
 import io.finetune4j.runtime.io.SafetensorsWriter;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * A LoRA adapter in Hugging Face PEFT's layout, so PEFT's {@code PeftModel.from_pretrained} reads what this
@@ -40,7 +42,13 @@ final class LoraAdapterFiles {
     private LoraAdapterFiles() {}
 
     static void write(Path dir, LoraMethod method, String baseModelNameOrPath) {
-        LoraConfig config = method.config();
+        write(dir, method.config(), method.trainableParameters(), method.savedTargetModules(), method.fanInFanOut(),
+                baseModelNameOrPath);
+    }
+
+    /** Writes one adapter: its settings, its parameters by saved name, and its recorded target modules. */
+    static void write(Path dir, LoraConfig config, Map<String, NDArray> parameters, Object savedTargets,
+                      boolean fanInFanOut, String baseModelNameOrPath) {
         Map<String, Object> json = new TreeMap<>();
         Map<String, Object> alphaPattern = new LinkedHashMap<>();
         config.alphaPattern().forEach((key, value) -> alphaPattern.put(key, number(value)));
@@ -49,7 +57,7 @@ final class LoraAdapterFiles {
         json.put("base_model_name_or_path", baseModelNameOrPath);
         json.put("bias", config.bias());
         json.put("exclude_modules", unsetIfEmpty(config.excludeModules()));
-        json.put("fan_in_fan_out", method.fanInFanOut());
+        json.put("fan_in_fan_out", fanInFanOut);
         json.put("inference_mode", true);
         json.put("init_lora_weights", config.initLoraWeights());
         json.put("layers_pattern", unsetIfEmpty(config.layersPattern()));
@@ -61,14 +69,14 @@ final class LoraAdapterFiles {
         json.put("r", config.r());
         json.put("rank_pattern", config.rankPattern());
         json.put("revision", null);
-        json.put("target_modules", method.savedTargetModules());
+        json.put("target_modules", savedTargets);
         json.put("task_type", "CAUSAL_LM");
         json.put("use_dora", config.useDora());
         json.put("use_rslora", config.useRslora());
 
         Map<String, DataType> dtypes = new LinkedHashMap<>();
-        method.trainableParameters().keySet().forEach(name -> dtypes.put(name, DataType.FLOAT32));
-        SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), method.trainableParameters(), dtypes,
+        parameters.keySet().forEach(name -> dtypes.put(name, DataType.FLOAT32));
+        SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), parameters, dtypes,
                 Map.of("format", "pt"));
         AtomicFiles.writeAtomically(dir.resolve(CONFIG_FILE), temp -> JSON.writeValue(temp.toFile(), json));
     }
@@ -80,21 +88,16 @@ final class LoraAdapterFiles {
 
     /** Checks {@code dir}'s adapter against {@code method} and copies its tensors into the adapter arrays. */
     static void read(Path dir, LoraMethod method) {
+        read(dir, method.config(), method.trainableParameters(), method.savedModules().keySet());
+    }
+
+    /**
+     * Checks {@code dir}'s adapter against {@code config} and copies its tensors into {@code parameters}
+     * (keyed by saved name); {@code savedModules} are the modules to save, for their older PEFT names.
+     */
+    static void read(Path dir, LoraConfig config, Map<String, NDArray> parameters, Set<String> savedModules) {
         Path configFile = dir.resolve(CONFIG_FILE);
-        JsonNode json;
-        try {
-            json = JSON.readTree(Files.readString(configFile));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(configFile + ": no such file");
-        } catch (IOException e) {
-            throw new ConfigException(configFile + ": cannot read: " + e.getMessage(), e);
-        }
-        LoraConfig config = method.config();
-        String peftType = json.path("peft_type").asText("");
-        if (!LoraMethod.PEFT_TYPE.equals(peftType)) {
-            throw new ConfigException(String.format(Locale.ROOT,
-                    "%s: peft_type is '%s', expected '%s'", configFile, peftType, LoraMethod.PEFT_TYPE));
-        }
+        JsonNode json = readJson(configFile);
         checkSame(configFile, "r", json.path("r").asDouble(Double.NaN), config.r());
         checkSame(configFile, "lora_alpha", json.path("lora_alpha").asDouble(Double.NaN), config.loraAlpha());
         // These change the function the same tensors compute, so a mismatch must not load silently.
@@ -104,14 +107,13 @@ final class LoraAdapterFiles {
         checkPattern(configFile, "rank_pattern", json.path("rank_pattern"), config.rankPattern());
 
         Path weightsFile = dir.resolve(WEIGHTS_FILE);
-        Map<String, NDArray> parameters = method.trainableParameters();
         try (SafetensorsReader reader = SafetensorsReader.open(weightsFile);
              NDManager scratch = NDManager.newBaseManager()) {
             Set<String> extra = new TreeSet<>();
             reader.tensors().forEach(info -> extra.add(info.name()));
             Map<String, String> sources = new LinkedHashMap<>();
             for (String name : parameters.keySet()) {
-                for (String alias : aliases(name, method)) {
+                for (String alias : aliases(name, savedModules)) {
                     if (extra.contains(alias)) {
                         sources.put(name, alias);
                         break;
@@ -143,12 +145,107 @@ final class LoraAdapterFiles {
         }
     }
 
+    /** Parses {@code file}, which must exist and hold {@code peft_type} {@value LoraMethod#PEFT_TYPE}. */
+    private static JsonNode readJson(Path configFile) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(Files.readString(configFile));
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(configFile + ": no such file");
+        } catch (IOException e) {
+            throw new ConfigException(configFile + ": cannot read: " + e.getMessage(), e);
+        }
+        if (json == null || !json.isObject()) {
+            throw new ConfigException(configFile + ": expected a JSON object");
+        }
+        String peftType = json.path("peft_type").asText("");
+        if (!LoraMethod.PEFT_TYPE.equals(peftType)) {
+            throw new ConfigException(String.format(Locale.ROOT,
+                    "%s: peft_type is '%s', expected '%s'", configFile, peftType, LoraMethod.PEFT_TYPE));
+        }
+        return json;
+    }
+
+    /**
+     * The settings in {@code dir/adapter_config.json} (PEFT's keys; a key left out or null keeps
+     * {@link LoraMethodProvider#defaults()}, keys LoRA does not use are ignored), validated as the
+     * {@code lora} method validates a pipeline's settings.
+     */
+    static LoraConfig readConfig(Path dir) {
+        Path file = dir.resolve(CONFIG_FILE);
+        JsonNode json = readJson(file);
+        LoraMethodProvider provider = new LoraMethodProvider();
+        LoraConfig defaults = provider.defaults();
+        LoraConfig config;
+        try {
+            config = new LoraConfig(
+                    json.hasNonNull("r") ? json.get("r").asInt() : defaults.r(),
+                    json.hasNonNull("lora_alpha") ? json.get("lora_alpha").asDouble() : defaults.loraAlpha(),
+                    json.hasNonNull("lora_dropout") ? json.get("lora_dropout").asDouble() : defaults.loraDropout(),
+                    json.hasNonNull("target_modules") ? listOrString(json.get("target_modules")) : defaults.targetModules(),
+                    json.hasNonNull("exclude_modules") ? listOrString(json.get("exclude_modules")) : defaults.excludeModules(),
+                    json.hasNonNull("bias") ? json.get("bias").asText() : defaults.bias(),
+                    json.path("use_rslora").asBoolean(defaults.useRslora()),
+                    json.hasNonNull("init_lora_weights")
+                            ? (json.get("init_lora_weights").isBoolean() ? (Object) json.get("init_lora_weights").asBoolean()
+                            : json.get("init_lora_weights").asText()) : defaults.initLoraWeights(),
+                    pattern(json.path("rank_pattern"), JsonNode::asInt),
+                    pattern(json.path("alpha_pattern"), JsonNode::asDouble),
+                    json.hasNonNull("layers_to_transform") ? ints(json.get("layers_to_transform")) : List.of(),
+                    json.hasNonNull("layers_pattern") ? strings(json.get("layers_pattern")) : List.of(),
+                    json.hasNonNull("modules_to_save") ? strings(json.get("modules_to_save")) : List.of(),
+                    json.path("use_dora").asBoolean(defaults.useDora()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
+        ConfigProblems problems = ConfigProblems.at(file.toString());
+        provider.validate(config, problems);
+        problems.throwIfAny();
+        return config;
+    }
+
+    private static Object listOrString(JsonNode node) {
+        return node.isTextual() ? node.asText() : strings(node);
+    }
+
+    private static List<String> strings(JsonNode node) {
+        if (node.isTextual()) {
+            return List.of(node.asText());
+        }
+        if (!node.isArray()) {
+            throw new IllegalArgumentException("expected a list of names, was " + node);
+        }
+        List<String> values = new ArrayList<>();
+        node.forEach(value -> values.add(value.asText()));
+        return values;
+    }
+
+    private static List<Integer> ints(JsonNode node) {
+        if (node.isInt()) {
+            return List.of(node.asInt());
+        }
+        if (!node.isArray()) {
+            throw new IllegalArgumentException("expected a list of layer indices, was " + node);
+        }
+        List<Integer> values = new ArrayList<>();
+        node.forEach(value -> values.add(value.asInt()));
+        return values;
+    }
+
+    private static <V> Map<String, V> pattern(JsonNode node, Function<JsonNode, V> value) {
+        Map<String, V> values = new LinkedHashMap<>();
+        if (node.isObject()) {
+            node.fields().forEachRemaining(entry -> values.put(entry.getKey(), value.apply(entry.getValue())));
+        }
+        return values;
+    }
+
     /**
      * The names a tensor may have in a file: ours (PEFT's current names) first, then older PEFT spellings:
      * {@code lora_magnitude_vector.weight} (before PEFT 0.12 removed the suffix), a module to save under
      * {@code modules_to_save.default}, and an adapted layer's bias without {@code base_layer}.
      */
-    private static List<String> aliases(String name, LoraMethod method) {
+    private static List<String> aliases(String name, Set<String> savedModules) {
         List<String> aliases = new ArrayList<>(List.of(name));
         if (name.endsWith(".lora_magnitude_vector")) {
             aliases.add(name + ".weight");
@@ -156,7 +253,7 @@ final class LoraAdapterFiles {
             aliases.add(name.substring(0, name.length() - ".base_layer.bias".length()) + ".bias");
         } else {
             String module = name.substring(LoraMethod.PREFIX.length(), name.lastIndexOf('.'));
-            if (method.savedModules().containsKey(module)) {
+            if (savedModules.contains(module)) {
                 aliases.add(LoraMethod.PREFIX + module + ".modules_to_save.default" + name.substring(name.lastIndexOf('.')));
             }
         }

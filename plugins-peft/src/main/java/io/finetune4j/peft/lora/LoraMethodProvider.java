@@ -133,7 +133,7 @@ public final class LoraMethodProvider implements MethodProvider<LoraConfig> {
 
     @Override
     public Method create(LoraConfig config, MethodContext context) {
-        return new LoraMethod(config, context.model(), context.seed());
+        return new LoraMethod(config, context.model(), context.seed(), context.adapterName());
     }
 
     @Override

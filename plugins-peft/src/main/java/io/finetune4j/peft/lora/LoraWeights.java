@@ -30,11 +30,20 @@ final class LoraWeights {
      * feature for DoRA (PEFT's {@code merge_safe}).
      */
     static float[] merged(LoraLinear layer) {
+        return merged(layer, layer.loraA().toFloatArray(), layer.loraB().toFloatArray(), layer.rank(), layer.scaling(),
+                layer.magnitude().map(m -> m.toFloatArray()).orElse(null));
+    }
+
+    /** {@link #merged(LoraLinear)} for one named adapter of the layer, on the layer's current base weight. */
+    static float[] merged(LoraLinear layer, LoraLinear.Adapter adapter) {
+        return merged(layer, adapter.a().toFloatArray(), adapter.b().toFloatArray(), adapter.rank(),
+                adapter.scalingValue(), adapter.magnitude() == null ? null : adapter.magnitude().toFloatArray());
+    }
+
+    private static float[] merged(LoraLinear layer, float[] a, float[] b, int r, double scaling, float[] magnitude) {
         int in = layer.inFeatures();
         int out = layer.outFeatures();
-        double[] combined = combined(layer, layer.loraA().toFloatArray(), layer.loraB().toFloatArray(), layer.rank(),
-                layer.scaling());
-        float[] magnitude = layer.magnitude().map(m -> m.toFloatArray()).orElse(null);
+        double[] combined = combined(layer, a, b, r, scaling);
         float[] merged = new float[out * in];
         for (int o = 0; o < out; o++) {
             double factor = 1;

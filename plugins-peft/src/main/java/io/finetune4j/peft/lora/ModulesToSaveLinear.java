@@ -8,13 +8,15 @@ import java.util.Optional;
 
 /**
  * PEFT's {@code ModulesToSaveWrapper} for a linear layer: a trainable copy of the layer's weight (and bias)
- * replaces it while adapters are enabled; the original stays frozen and serves while they are disabled.
+ * replaces it while adapters are enabled and its adapter is active; the original stays frozen and serves
+ * otherwise.
  */
 final class ModulesToSaveLinear implements Linear {
     private final Linear base;
     private final NDArray weight;
     private final NDArray bias;
     private final CausalLM model;
+    private boolean enabled = true;
 
     /**
      * @param weight a copy of the base weight in the stored layout
@@ -29,7 +31,7 @@ final class ModulesToSaveLinear implements Linear {
 
     @Override
     public NDArray forward(NDArray x, boolean training) {
-        if (!model.adaptersEnabled()) {
+        if (!model.adaptersEnabled() || !enabled) {
             return base.forward(x, training);
         }
         if (base.transposed()) {
@@ -37,6 +39,14 @@ final class ModulesToSaveLinear implements Linear {
             return bias == null ? y : y.add(bias);
         }
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow(); // [..., out]
+    }
+
+    /**
+     * Off while the adapter owning the copy is not active (PEFT's {@code ModulesToSaveWrapper} then runs the
+     * original module).
+     */
+    void setEnabled(boolean enabled) {
+        this.enabled = enabled;
     }
 
     /** The trainable copy of the weight, in the stored layout. */

@@ -9,14 +9,15 @@ import java.util.Map;
  * 2023): every field of {@link LoraConfig}, under the same snake_case keys and with the same meaning, plus
  * how the frozen base is quantised, in the spirit of transformers' {@code BitsAndBytesConfig}:
  * <ul>
- *   <li>{@code quant_type: nf4} is {@code load_in_4bit=True, bnb_4bit_quant_type="nf4"};
- *       {@code quant_type: int8} is {@code load_in_8bit=True} (row-wise absmax int8, see
- *       {@code Int8Linear}). bitsandbytes' {@code fp4} is not implemented.</li>
- *   <li>{@code double_quant} is {@code bnb_4bit_use_double_quant} (NF4 only; ignored for int8).</li>
+ *   <li>{@code quant_type: nf4} / {@code fp4} is {@code load_in_4bit=True, bnb_4bit_quant_type="nf4"} /
+ *       {@code "fp4"}; {@code quant_type: int8} is {@code load_in_8bit=True} (row-wise absmax int8, see
+ *       {@code Int8Linear}).</li>
+ *   <li>{@code double_quant} is {@code bnb_4bit_use_double_quant} (4-bit types only; ignored for int8).</li>
  *   <li>{@code blocksize} is bitsandbytes' 4-bit blocksize (64 in transformers).</li>
+ *   <li>{@code compute_dtype} is {@code bnb_4bit_compute_dtype}; only {@code float32} is accepted:
+ *       {@code bfloat16} aborts the JVM on DJL's CPU engine, so it is rejected by validation.</li>
  * </ul>
- * The compute dtype ({@code bnb_4bit_compute_dtype}) is always float32: bf16 aborts the JVM on DJL's CPU
- * engine. As transformers' bitsandbytes integration does, every linear layer except {@code lm_head} is
+ * As transformers' bitsandbytes integration does, every linear layer except {@code lm_head} is
  * quantised, whatever {@code target_modules} adapts. The fields are flat (not a nested {@code lora:}
  * section) so a pipeline file sets any one key and keeps the defaults of the others.
  */
@@ -37,14 +38,24 @@ public record QloraConfig(
         boolean useDora,
         String quantType,
         boolean doubleQuant,
-        int blocksize) {
+        int blocksize,
+        String computeDtype) {
 
-    /** The LoRA settings of {@code lora} with the given quantisation. */
+    /** The compute dtype every quantised layer uses. */
+    public static final String FLOAT32 = "float32";
+
+    /** The LoRA settings of {@code lora} with the given quantisation, computing in float32. */
     public static QloraConfig of(LoraConfig lora, String quantType, boolean doubleQuant, int blocksize) {
+        return of(lora, quantType, doubleQuant, blocksize, FLOAT32);
+    }
+
+    /** The LoRA settings of {@code lora} with the given quantisation and compute dtype. */
+    public static QloraConfig of(LoraConfig lora, String quantType, boolean doubleQuant, int blocksize,
+                                 String computeDtype) {
         return new QloraConfig(lora.r(), lora.loraAlpha(), lora.loraDropout(), lora.targetModules(),
                 lora.excludeModules(), lora.bias(), lora.useRslora(), lora.initLoraWeights(), lora.rankPattern(),
                 lora.alphaPattern(), lora.layersToTransform(), lora.layersPattern(), lora.modulesToSave(),
-                lora.useDora(), quantType, doubleQuant, blocksize);
+                lora.useDora(), quantType, doubleQuant, blocksize, computeDtype);
     }
 
     /** The LoRA part, for the {@code lora} method that adapts the quantised model (its constructor copies). */

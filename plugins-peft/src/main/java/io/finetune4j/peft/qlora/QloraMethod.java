@@ -9,6 +9,7 @@ import io.finetune4j.api.method.StepInfo;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
 import io.finetune4j.peft.lora.LoraMethodProvider;
+import io.finetune4j.peft.quant.FourBitType;
 import io.finetune4j.peft.quant.Int8Linear;
 import io.finetune4j.peft.quant.Nf4Linear;
 import io.finetune4j.peft.quant.QuantMemory;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * QLoRA on one model. First the frozen base is quantised as transformers' bitsandbytes integration does
  * ({@code replace_with_bnb_linear}): every linear layer except {@code lm_head} becomes an
- * {@link Nf4Linear} (or {@link Int8Linear}) put in place with {@code replaceLinear}, and its float32
+ * {@link Nf4Linear} (NF4 or FP4 codes) or an {@link Int8Linear} put in place with {@code replaceLinear}, and its float32
  * weight is freed. Then the {@code lora} method adapts the quantised model, in float32, exactly as it
  * adapts a float one; this class delegates training, saving and loading to it.
  *
@@ -65,7 +66,8 @@ public final class QloraMethod implements Method {
             Linear dense = model.linears().get(name);
             QuantizedLinear layer = "int8".equals(config.quantType())
                     ? Int8Linear.quantize(dense, model.manager())
-                    : Nf4Linear.quantize(dense, config.blocksize(), config.doubleQuant(), tables, model.manager());
+                    : Nf4Linear.quantize(dense, config.blocksize(), config.doubleQuant(),
+                            FourBitType.of(config.quantType()), tables, model.manager());
             model.replaceLinear(name, layer);
             quantized.add(layer);
             // the float32 weight is no longer referenced by any slot; the bias stays and is shared

@@ -10,12 +10,20 @@ import io.finetune4j.peft.lora.LoraMethodProvider;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Creates the {@code qlora} method: LoRA in float32 on top of a base whose linear layers are stored in
- * NF4 (or int8), as PEFT with a bitsandbytes-quantised model. Adapters are saved as PEFT's {@code LORA}.
+ * NF4, FP4 or int8, as PEFT with a bitsandbytes-quantised model. Adapters are saved as PEFT's {@code LORA}.
  */
 public final class QloraMethodProvider implements MethodProvider<QloraConfig> {
+    /** {@code nf4} and {@code fp4} (bitsandbytes' 4-bit types), {@code int8} (LLM.int8()-style rows). */
+    static final List<String> QUANT_TYPES = List.of("nf4", "fp4", "int8");
+    /** Spellings of bfloat16 in transformers configs and torch. */
+    private static final Set<String> BFLOAT16 = Set.of("bfloat16", "bf16", "torch.bfloat16");
+    /** Spellings of float32. */
+    private static final Set<String> FLOAT32 = Set.of("float32", "fp32", "torch.float32", "float");
+
     /** bitsandbytes' supported 4-bit blocksizes. */
     static final List<Integer> BLOCKSIZES = List.of(64, 128, 256, 512, 1024, 2048, 4096);
 
@@ -23,10 +31,10 @@ public final class QloraMethodProvider implements MethodProvider<QloraConfig> {
 
     @Override
     public String description() {
-        return "QLoRA: LoRA adapters on an NF4 (double-quantised) or int8 frozen base, as bitsandbytes + PEFT";
+        return "QLoRA: LoRA adapters on an NF4/FP4 (double-quantised) or int8 frozen base, as bitsandbytes + PEFT";
     }
 
-    /** The QLoRA paper's recipe: adapters on every linear layer, NF4 with double quantisation, blocks of 64. */
+    /** The QLoRA paper's recipe: adapters on every linear layer, NF4 with double quantisation, blocks of 64, float32 compute. */
     @Override
     public QloraConfig defaults() {
         return QloraConfig.of(new LoraConfig(8, 16.0, 0.05, List.of("all-linear")), "nf4", true, 64);
@@ -39,18 +47,34 @@ public final class QloraMethodProvider implements MethodProvider<QloraConfig> {
         problems.check(!String.valueOf(config.initLoraWeights()).toLowerCase(Locale.ROOT).startsWith("pissa"),
                 "init_lora_weights", "%s is not supported on a quantised base", config.initLoraWeights());
         String type = config.quantType();
-        if ("fp4".equals(type)) {
-            problems.add("quant_type", "fp4 is not implemented; use nf4 or int8");
-        } else {
-            problems.check("nf4".equals(type) || "int8".equals(type), "quant_type",
-                    "must be nf4 or int8, was %s", type);
-        }
+        problems.check(QUANT_TYPES.contains(type), "quant_type", "must be one of %s, was %s", QUANT_TYPES, type);
+        validateComputeDtype(config.computeDtype(), problems);
         problems.check(BLOCKSIZES.contains(config.blocksize()), "blocksize",
                 "must be one of %s, was %d", BLOCKSIZES, config.blocksize());
     }
 
+    /**
+     * {@code bnb_4bit_compute_dtype}: every quantised layer here computes in float32. bfloat16 is refused with
+     * its own reason: on DJL's PyTorch CPU engine a bf16 cast aborts the whole JVM (STACK.md), and no other
+     * engine path computes in bf16, so the device cannot make it work.
+     */
+    private static void validateComputeDtype(String dtype, ConfigProblems problems) {
+        String value = dtype == null ? "" : dtype.toLowerCase(Locale.ROOT);
+        if (BFLOAT16.contains(value)) {
+            problems.add("compute_dtype", "bfloat16 is not supported on a CPU device: DJL's PyTorch CPU engine aborts"
+                    + " the JVM on bf16 tensors; use float32");
+        } else {
+            problems.check(FLOAT32.contains(value), "compute_dtype",
+                    "must be float32 (quantised layers dequantise and compute in float32), was %s", dtype);
+        }
+    }
+
+    /** Also refuses a bf16 compute dtype here, for callers that skipped {@link #validate}: bf16 would abort the JVM. */
     @Override
     public Method create(QloraConfig config, MethodContext context) {
+        ConfigProblems problems = ConfigProblems.at("");
+        validateComputeDtype(config.computeDtype(), problems);
+        problems.throwIfAny();
         return new QloraMethod(config, context);
     }
 

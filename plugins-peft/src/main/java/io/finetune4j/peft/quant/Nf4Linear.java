@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
- * A frozen linear layer stored in NF4, bitsandbytes' {@code Linear4bit} with {@code quant_type="nf4"}:
+ * A frozen linear layer stored in 4 bits, bitsandbytes' {@code Linear4bit} with {@code quant_type="nf4"} or
+ * {@code "fp4"} ({@link FourBitType}; the class keeps its first type's name):
  * the logical {@code [out, in]} weight (GPT-2 Conv1D weights are transposed first, as transformers'
  * bitsandbytes integration does) quantised by {@link Nf4Weights#quantize}, kept in native memory as
  * UINT8 arrays (packed codes, and with double quantisation the 8-bit absmax codes) plus small float32
@@ -28,6 +29,7 @@ public final class Nf4Linear extends AbstractQuantizedLinear {
     private final int blocks;
     private final int blocksize;
     private final boolean doubleQuant;
+    private final FourBitType type;
     private final QuantTables tables;
     private NDArray packed;          // UINT8 [blocks * blocksize / 2]
     private NDArray absmax;          // FLOAT32 [blocks, 1], without double quantisation
@@ -41,6 +43,7 @@ public final class Nf4Linear extends AbstractQuantizedLinear {
         this.blocks = weights.blocks();
         this.blocksize = weights.blocksize();
         this.doubleQuant = weights.doubleQuant();
+        this.type = weights.type();
         this.tables = Objects.requireNonNull(tables, "tables is null");
         this.packed = uint8(manager, weights.packed());
         if (doubleQuant) {
@@ -59,8 +62,18 @@ public final class Nf4Linear extends AbstractQuantizedLinear {
      */
     public static Nf4Linear quantize(Linear source, int blocksize, boolean doubleQuant, QuantTables tables,
                                      NDManager parent) {
+        return quantize(source, blocksize, doubleQuant, FourBitType.NF4, tables, parent);
+    }
+
+    /**
+     * Quantises {@code source}'s weight to {@code type} (its own arrays are left alone: the caller frees them).
+     *
+     * @param parent the quantised arrays live in a sub-manager of it (the model's manager)
+     */
+    public static Nf4Linear quantize(Linear source, int blocksize, boolean doubleQuant, FourBitType type,
+                                     QuantTables tables, NDManager parent) {
         float[] logical = logicalWeight(source);
-        return new Nf4Linear(source, Nf4Weights.quantize(logical, blocksize, doubleQuant), tables, parent);
+        return new Nf4Linear(source, Nf4Weights.quantize(logical, blocksize, doubleQuant, type), tables, parent);
     }
 
     /** The weight as {@code [out, in]} row-major floats, transposing a Conv1D {@code [in, out]} weight. */
@@ -92,7 +105,7 @@ public final class Nf4Linear extends AbstractQuantizedLinear {
         NDArray bytes = packed.toType(DataType.INT64, true);
         bytes.attach(target);                                                           // [blocks * bs / 2]
         NDArray values = bytes.getNDArrayInternal()
-                .embedding(bytes, tables.nf4Pairs(), SparseFormat.DENSE).singletonOrThrow() // [blocks * bs / 2, 2]
+                .embedding(bytes, tables.pairs(type), SparseFormat.DENSE).singletonOrThrow() // [blocks * bs / 2, 2]
                 .reshape(blocks, blocksize);                                            // [blocks, bs]
         NDArray weight = values.mul(scales(target)).reshape(-1);                        // [blocks * bs]
         if (weight.size() != size) {
@@ -141,11 +154,16 @@ public final class Nf4Linear extends AbstractQuantizedLinear {
 
     @Override
     public String scheme() {
-        return doubleQuant ? "nf4+dq" : "nf4";
+        return doubleQuant ? type.id() + "+dq" : type.id();
     }
 
     public int blocksize() {
         return blocksize;
+    }
+
+    /** The 4-bit code of the stored indices. */
+    public FourBitType type() {
+        return type;
     }
 
     /** The packed codes as stored (a copy), for tests and inspection. */

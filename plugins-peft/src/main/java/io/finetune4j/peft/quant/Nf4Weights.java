@@ -1,7 +1,8 @@
 package io.finetune4j.peft.quant;
 
 /**
- * One weight quantised to NF4 in plain Java arrays, laid out as bitsandbytes' {@code quantize_4bit}: the
+ * One weight quantised to a 4-bit type ({@link FourBitType}: NF4 or FP4) in plain Java arrays, laid out as
+ * bitsandbytes' {@code quantize_4bit}: the
  * flattened (row-major) weight in blocks of {@code blocksize}, one absmax per block, two 4-bit indices per
  * byte with the FIRST element in the HIGH nibble ({@code packed = q[::2] << 4 | q[1::2]}).
  *
@@ -16,9 +17,10 @@ package io.finetune4j.peft.quant;
  *
  * @param size number of real elements
  * @param packed {@code blocks * blocksize / 2} bytes
+ * @param type the 4-bit code the indices refer to
  */
 public record Nf4Weights(int size, int blocksize, byte[] packed, float[] absmax, byte[] quantizedAbsmax,
-                         float[] absmax2, float offset) {
+                         float[] absmax2, float offset, FourBitType type) {
     /** bitsandbytes' blocksize of the nested (double) quantisation. */
     public static final int NESTED_BLOCKSIZE = 256;
 
@@ -35,6 +37,14 @@ public record Nf4Weights(int size, int blocksize, byte[] packed, float[] absmax,
      * {@code values} (the flattened {@code [out, in]} weight).
      */
     public static Nf4Weights quantize(float[] values, int blocksize, boolean doubleQuant) {
+        return quantize(values, blocksize, doubleQuant, FourBitType.NF4);
+    }
+
+    /**
+     * {@code quantize_4bit(A, blocksize, quant_type=type.id(), compress_statistics=doubleQuant)} over
+     * {@code values} (the flattened {@code [out, in]} weight).
+     */
+    public static Nf4Weights quantize(float[] values, int blocksize, boolean doubleQuant, FourBitType type) {
         if (blocksize <= 0 || blocksize % 2 != 0) {
             throw new IllegalArgumentException("blocksize must be a positive even number, was " + blocksize);
         }
@@ -55,13 +65,13 @@ public record Nf4Weights(int size, int blocksize, byte[] packed, float[] absmax,
             for (int i = start; i < start + blocksize; i += 2) {
                 for (int k = 0; k < 2; k++) {
                     float x = i + k < end ? values[i + k] : 0f;
-                    pair[k] = Nf4.quantize(x * inverse);
+                    pair[k] = type.quantize(x * inverse);
                 }
                 packed[i / 2] = (byte) (pair[0] << 4 | pair[1]);
             }
         }
         if (!doubleQuant) {
-            return new Nf4Weights(values.length, blocksize, packed, absmax, null, null, 0f);
+            return new Nf4Weights(values.length, blocksize, packed, absmax, null, null, 0f, type);
         }
         // offset = absmax.mean() (summed in double, then float32; torch sums in float32, so the last bit may
         // differ); the centred values are padded with zeros to whole nested blocks
@@ -78,7 +88,7 @@ public record Nf4Weights(int size, int blocksize, byte[] packed, float[] absmax,
         DynamicMap.Blockwise nestedState = DynamicMap.quantizeBlockwise(centred, NESTED_BLOCKSIZE);
         // one code per block is kept, as bitsandbytes (the padding was only for the nested absmax)
         return new Nf4Weights(values.length, blocksize, packed, null,
-                java.util.Arrays.copyOf(nestedState.codes(), blocks), nestedState.absmax(), offset);
+                java.util.Arrays.copyOf(nestedState.codes(), blocks), nestedState.absmax(), offset, type);
     }
 
     /** The per-block scales the dequantisation uses: stored, or {@code code[q] * absmax2 + offset}. */
@@ -100,7 +110,7 @@ public record Nf4Weights(int size, int blocksize, byte[] packed, float[] absmax,
         for (int i = 0; i < size; i++) {
             int b = packed[i / 2] & 0xFF;
             int index = i % 2 == 0 ? b >>> 4 : b & 0x0F;
-            values[i] = Nf4.value(index) * scales[i / blocksize];
+            values[i] = type.value(index) * scales[i / blocksize];
         }
         return values;
     }

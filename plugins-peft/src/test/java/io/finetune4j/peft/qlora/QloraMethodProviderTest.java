@@ -35,11 +35,36 @@ class QloraMethodProviderTest implements MethodProviderContract<QloraConfig> {
     }
 
     @Test
-    void rejectsUnknownQuantTypeAndNamesFp4AsMissing() {
+    void rejectsUnknownQuantTypeAndAcceptsFp4() {
         assertThat(problems(QloraConfig.of(new LoraConfig(8, 16.0, 0.0, List.of("q_proj")), "nf8", true, 64)))
-                .containsExactly("stages[0].method.config.quant_type: must be nf4 or int8, was nf8");
-        assertThat(problems(QloraConfig.of(new LoraConfig(8, 16.0, 0.0, List.of("q_proj")), "fp4", true, 64)))
-                .containsExactly("stages[0].method.config.quant_type: fp4 is not implemented; use nf4 or int8");
+                .containsExactly("stages[0].method.config.quant_type: must be one of [nf4, fp4, int8], was nf8");
+        assertThat(problems(QloraConfig.of(new LoraConfig(8, 16.0, 0.0, List.of("q_proj")), "fp4", true, 64))).isEmpty();
+    }
+
+    @Test
+    void rejectsBfloat16ComputeDtypeNamingTheField() {
+        for (String bf16 : List.of("bfloat16", "bf16", "torch.bfloat16", "BFLOAT16")) {
+            assertThat(problems(QloraConfig.of(new LoraConfig(8, 16.0, 0.0, List.of("q_proj")), "nf4", true, 64, bf16)))
+                    .containsExactly("stages[0].method.config.compute_dtype: bfloat16 is not supported on a CPU device:"
+                            + " DJL's PyTorch CPU engine aborts the JVM on bf16 tensors; use float32");
+        }
+        assertThat(problems(QloraConfig.of(new LoraConfig(8, 16.0, 0.0, List.of("q_proj")), "fp4", true, 64, "float16")))
+                .containsExactly("stages[0].method.config.compute_dtype: must be float32 (quantised layers dequantise"
+                        + " and compute in float32), was float16");
+        assertThat(problems(QloraConfig.of(new LoraConfig(8, 16.0, 0.0, List.of("q_proj")), "nf4", true, 64, "float32")))
+                .isEmpty();
+    }
+
+    @Test
+    void createRefusesBfloat16BeforeTouchingTheModel() {
+        try (var model = QloraTinyModels.llama(2)) {
+            QloraConfig bf16 = QloraConfig.of(new LoraConfig(8, 16.0, 0.0, List.of("q_proj")), "nf4", true, 64, "bfloat16");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> provider().create(bf16, new QloraTinyModels.Context(model, 1)))
+                    .isInstanceOf(io.finetune4j.api.ConfigException.class)
+                    .hasMessage("compute_dtype: bfloat16 is not supported on a CPU device: DJL's PyTorch CPU engine"
+                            + " aborts the JVM on bf16 tensors; use float32");
+            assertThat(model.linears().values()).noneMatch(linear -> linear instanceof io.finetune4j.peft.quant.QuantizedLinear);
+        }
     }
 
     @Test

@@ -14,6 +14,7 @@ import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.api.model.Linear;
 import io.finetune4j.peft.lora.LoraConfig;
+import io.finetune4j.peft.quant.FourBitType;
 import io.finetune4j.peft.quant.Int8Linear;
 import io.finetune4j.peft.quant.Nf4Linear;
 import io.finetune4j.peft.quant.Nf4Weights;
@@ -31,6 +32,7 @@ class QloraMethodTest {
     private static final QloraConfig NF4 = QloraConfig.of(new LoraConfig(2, 4.0, 0.0, List.of("all-linear")), "nf4", true, 64);
     private static final QloraConfig DORA = QloraConfig.of(new LoraConfig(2, 4.0, 0.0, List.of("q_proj", "c_attn"),
             List.of(), "none", false, true, Map.of(), Map.of(), List.of(), List.of(), List.of(), true), "nf4", true, 64);
+    private static final QloraConfig FP4 = QloraConfig.of(new LoraConfig(2, 4.0, 0.0, List.of("all-linear")), "fp4", true, 64);
     private static final QloraConfig INT8 = QloraConfig.of(new LoraConfig(2, 4.0, 0.0, List.of("all-linear")), "int8", true, 64);
 
     private static QloraMethod qlora(CausalLM model, QloraConfig config) {
@@ -43,6 +45,11 @@ class QloraMethodTest {
 
     /** Sets every non-head linear weight of {@code model} to its NF4 round trip (stored layout kept). */
     private static void roundTripThroughNf4(CausalLM model, int blocksize) {
+        roundTrip(model, blocksize, FourBitType.NF4);
+    }
+
+    /** Sets every non-head linear weight of {@code model} to its round trip through {@code type} (double quantised). */
+    private static void roundTrip(CausalLM model, int blocksize, FourBitType type) {
         for (Linear linear : model.linears().values()) {
             if (linear.name().equals("lm_head")) {
                 continue;
@@ -51,7 +58,7 @@ class QloraMethodTest {
             int out = linear.outFeatures();
             float[] stored = linear.weight().toFloatArray();
             float[] logical = linear.transposed() ? transpose(stored, in, out) : stored;
-            float[] restored = Nf4Weights.quantize(logical, blocksize, true).dequantize();
+            float[] restored = Nf4Weights.quantize(logical, blocksize, true, type).dequantize();
             linear.weight().set(linear.transposed() ? transpose(restored, out, in) : restored);
         }
     }
@@ -166,6 +173,34 @@ class QloraMethodTest {
     @Test
     void mergeOfAnInt8BaseKeepsTheLogits() {
         assertMergeKeepsLogits(INT8);
+    }
+
+    @Test
+    void fp4BaseComputesWithTheFp4RoundTripOfEveryWeight() {
+        for (boolean gpt2 : new boolean[] {false, true}) {
+            try (CausalLM adapted = model(gpt2, 5); CausalLM reference = model(gpt2, 5)) {
+                QloraMethod method = qlora(adapted, FP4);
+                roundTrip(reference, 64, FourBitType.FP4);
+
+                adapted.linears().forEach((name, linear) -> {
+                    if (linear.base() instanceof Nf4Linear layer) {
+                        assertThat(layer.type()).as(name).isEqualTo(FourBitType.FP4);
+                        assertThat(layer.scheme()).as(name).isEqualTo("fp4+dq");
+                    }
+                });
+                assertThat(method.memory().layers()).isEqualTo(gpt2 ? 8 : 14);
+                float[] expected = logits(reference);
+                float[] actual = logits(adapted);
+                for (int i = 0; i < expected.length; i++) {
+                    assertThat(actual[i]).as("gpt2=%s logit %d", gpt2, i).isCloseTo(expected[i], within(1e-5f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void mergeOnAnFp4BaseKeepsTheLogits() {
+        assertMergeKeepsLogits(FP4);
     }
 
     @Test

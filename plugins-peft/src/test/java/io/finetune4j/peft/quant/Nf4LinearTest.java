@@ -165,8 +165,9 @@ class Nf4LinearTest {
         List<QuantizedLinear> layers = List.of(Nf4Linear.quantize(dense, 64, true, tables, manager),
                 Nf4Linear.quantize(dense, 64, false, tables, manager), Int8Linear.quantize(dense, manager));
         int before = manager.getManagedArrays().size();
-        // sub-managers are counted: weight, bias, 2 tables, 4 (nf4+dq) + 2 (nf4) + 2 (int8) quantised arrays
-        assertThat(before).isEqualTo(2 + 2 + 4 + 2 + 2);
+        // sub-managers are counted: weight, bias, 3 tables (nf4, fp4, dynamic), 4 (nf4+dq) + 2 (nf4) + 2 (int8)
+        // quantised arrays
+        assertThat(before).isEqualTo(2 + 3 + 4 + 2 + 2);
 
         for (QuantizedLinear layer : layers) {
             try (NDManager step = NDManager.newBaseManager()) { // not a child: its arrays are not counted

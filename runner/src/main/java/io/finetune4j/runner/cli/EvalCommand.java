@@ -7,12 +7,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ft4j eval --model DIR [--adapter DIR] --evaluator ID --data FILE.jsonl [--set key=value]... [--json]
+ * {@code ft4j eval --model DIR [--adapter [NAME=]DIR]... [--active NAME | --combine NAME=W,...] [--no-adapter]
+ * --evaluator ID --data FILE.jsonl [--set key=value]... [--json]
  * [--seed N]}: evaluators alone, on any checkpoint, without training.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -21,8 +22,8 @@ public final class EvalCommand implements Action {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory.")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory (PEFT layout) to apply.")
-    Path adapter;
+    @Mixin
+    GenerateCommand.AdapterOptions adapters;
 
     @Option(names = "--evaluator", required = true, paramLabel = "ID",
             description = "Evaluator id (see ft4j plugins); repeat it with --data for several evaluations.")
@@ -50,7 +51,7 @@ public final class EvalCommand implements Action {
 
     @Override
     public int run(Ft4j app) {
-        app.evaluation().evaluate(new EvalService.Request(model, Optional.ofNullable(adapter), evaluators, data,
+        app.evaluation().evaluate(new EvalService.Request(model, adapters.selection(), evaluators, data,
                 settings, maxLength, seed, json));
         return 0;
     }

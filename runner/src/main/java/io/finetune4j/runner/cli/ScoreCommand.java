@@ -3,9 +3,9 @@ package io.finetune4j.runner.cli;
 import io.finetune4j.runner.Ft4j;
 import io.finetune4j.runner.model.ScoringService;
 import java.nio.file.Path;
-import java.util.Optional;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ft4j score --model DIR (--text TEXT | --ids 1,2,3) [...]}. */
@@ -18,8 +18,8 @@ public final class ScoreCommand implements Action {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "Adapter directory (PEFT layout) to apply.")
-    Path adapter;
+    @Mixin
+    GenerateCommand.AdapterOptions adapters;
 
     @Option(names = "--json", description = "Print {\"ids\": [...], \"logprobs\": [null, ...], \"perplexity\": x}.")
     boolean json;
@@ -39,7 +39,7 @@ public final class ScoreCommand implements Action {
         ScoringService.Input what = input.text != null
                 ? new ScoringService.Input.Text(input.text)
                 : new ScoringService.Input.Ids(input.ids);
-        app.scoring().score(model, Optional.ofNullable(adapter), what, json);
+        app.scoring().score(model, adapters.selection(), what, json);
         return 0;
     }
 }

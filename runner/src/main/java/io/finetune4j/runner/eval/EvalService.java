@@ -71,7 +71,7 @@ public final class EvalService {
      * @param maxLength longest tokenized sequence the evaluators use
      * @param seed the evaluation seed and the seed of the bootstrap resamples
      */
-    public record Request(Path model, Optional<Path> adapter, List<String> evaluatorIds, List<Path> data,
+    public record Request(Path model, AdapterLoader.Selection adapter, List<String> evaluatorIds, List<Path> data,
                           Map<String, String> settings, int maxLength, long seed, boolean json) {
         public Request {
             requireNonNull(model, "model is null");
@@ -95,7 +95,7 @@ public final class EvalService {
         List<EvaluatorResult> results = new ArrayList<>();
         try (ModelHandle handle = models.load(request.model(), "--model")) {
             CausalLM model = handle.model();
-            request.adapter().ifPresent(dir -> adapters.load(model, dir));
+            adapters.load(model, request.adapter());
             for (Planned step : planned) {
                 List<Metric> metrics = step.evaluator().evaluate(
                         new EvalRecords(model, step.dataset(), request.maxLength(), request.seed(), progress));

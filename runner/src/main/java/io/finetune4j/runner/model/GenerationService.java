@@ -12,7 +12,6 @@ import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /** {@code ft4j generate}: continues a prompt with a checkpoint, optionally with an adapter on it. */
 public final class GenerationService {
@@ -32,11 +31,11 @@ public final class GenerationService {
      * {@code {"prompt_ids": [...], "output_ids": [...], "text": "..."}} where {@code text} decodes the new
      * tokens without special tokens.
      */
-    public GenerationResult generate(Path modelDir, Optional<Path> adapter, String prompt, GenerationConfig config,
+    public GenerationResult generate(Path modelDir, AdapterLoader.Selection adapter, String prompt, GenerationConfig config,
                                      boolean json) {
         try (ModelHandle handle = models.load(modelDir, "--model")) {
             CausalLM model = handle.model();
-            adapter.ifPresent(dir -> adapters.load(model, dir));
+            adapters.load(model, adapter);
             long[] promptIds = model.tokenizer().encode(prompt, true);
             GenerationResult result = Generator.generate(model, promptIds, config);
             String text = model.tokenizer().decode(result.outputIds(), true);

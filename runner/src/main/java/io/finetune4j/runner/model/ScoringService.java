@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /** {@code ft4j score}: the log-probability of every token of a text under a model, and its perplexity. */
 public final class ScoringService {
@@ -39,10 +38,10 @@ public final class ScoringService {
      * {@code {"ids": [...], "logprobs": [null, ...], "perplexity": x}}; the first token has no
      * log-probability. Perplexity is {@code exp} of the mean negative log-probability of tokens 1..n-1.
      */
-    public double[] score(Path modelDir, Optional<Path> adapter, Input input, boolean json) {
+    public double[] score(Path modelDir, AdapterLoader.Selection adapter, Input input, boolean json) {
         try (ModelHandle handle = models.load(modelDir, "--model")) {
             CausalLM model = handle.model();
-            adapter.ifPresent(dir -> adapters.load(model, dir));
+            adapters.load(model, adapter);
             long[] ids = input instanceof Input.Text text
                     ? model.tokenizer().encode(text.text(), true)
                     : checkIds(((Input.Ids) input).ids(), model.config().vocabSize());

@@ -5,8 +5,10 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.method.Method;
+import io.finetune4j.api.method.NamedAdapters;
 import io.finetune4j.api.method.StepInfo;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -41,6 +43,26 @@ final class BundleMethod implements Method {
     }
 
     @Override public void loadAdapter(Path dir) { bundle.run(() -> delegate.loadAdapter(dir)); }
+
+    @Override
+    public Optional<NamedAdapters> namedAdapters() {
+        return bundle.call(delegate::namedAdapters).map(named -> new NamedAdapters() {
+            @Override public List<String> adapterNames() { return bundle.call(named::adapterNames); }
+
+            @Override public List<String> activeAdapters() { return bundle.call(named::activeAdapters); }
+
+            @Override public void loadAdapter(Path dir, String name) { bundle.run(() -> named.loadAdapter(dir, name)); }
+
+            @Override public void setActiveAdapters(List<String> names) { bundle.run(() -> named.setActiveAdapters(names)); }
+
+            @Override
+            public void addWeightedAdapter(List<String> names, List<Double> weights, String newName, String type) {
+                bundle.run(() -> named.addWeightedAdapter(names, weights, newName, type));
+            }
+
+            @Override public void deleteAdapter(String name) { bundle.run(() -> named.deleteAdapter(name)); }
+        });
+    }
 
     @Override public boolean canMerge() { return bundle.call(delegate::canMerge); }
 

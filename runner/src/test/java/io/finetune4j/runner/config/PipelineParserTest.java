@@ -214,7 +214,7 @@ class PipelineParserTest {
                 "stages[0].training.max_length: must be > 0, was 0",
                 "stages[0].training.lerning_rate: unknown key; known: [adam_beta1, adam_beta2, adam_epsilon, "
                         + "batch_size, bf16, epochs, fp16, gradient_accumulation_steps, learning_rate, logging_steps, lr_schedule, "
-                        + "max_grad_norm, max_length, max_steps, seed, warmup_steps, weight_decay]; "
+                        + "max_grad_norm, max_length, max_steps, save_steps, save_total_limit, seed, warmup_steps, weight_decay]; "
                         + "did you mean 'learning_rate'?",
                 "stages[0].training.batch_size: must be >= 1, was 0",
                 "stages[0].training.lr_schedule: must be one of cosine|linear|constant, was 'cosnie'");

@@ -181,7 +181,7 @@ class PluginLoaderTest {
                 .isInstanceOf(PluginLoadException.class)
                 .hasMessage("bundle empty.jar has no providers: it lists none in "
                         + "META-INF/services/io.finetune4j.api.method.MethodProvider, "
-                        + "io.finetune4j.api.objective.ObjectiveProvider or io.finetune4j.api.eval.EvaluatorProvider");
+                        + "io.finetune4j.api.objective.ObjectiveProvider, io.finetune4j.api.eval.EvaluatorProvider or io.finetune4j.api.reward.RewardFunctionProvider");
     }
 
     @Test

@@ -8,16 +8,24 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Turns demo SFT examples into preference pairs for DPO, ORPO and reward modelling: the chosen completion is
- * the correct answer; the rejected one keeps the chosen answer's subject and takes the predicate of another
- * example asking the same kind of question ("What colour is", "How many", "What is" ...): {@code " Mila's
- * cat is red."} against {@code " Mila's cat is blue."}, {@code " 9 minus 2 is 7."} against
- * {@code " 9 minus 2 is 8."}. So it is well formed but wrong for this prompt. Deterministic: the same examples
- * and seed give the same pairs.
+ * Turns demo SFT examples into preference pairs for DPO, ORPO and reward modelling. The chosen completion is
+ * the correct answer; the rejected one is of two kinds, alternating by row:
+ * <ul>
+ *   <li>even rows, a wrong fact: the chosen answer's subject with the predicate of another example asking the
+ *       same kind of question ("What colour is", "How many", "What is" ...): {@code " Mila's cat is red."}
+ *       against {@code " Mila's cat is blue."}, {@code " 9 minus 2 is 7."} against {@code " 9 minus 2 is 8."};
+ *       well formed but wrong for this prompt, so telling them apart takes reading the story;</li>
+ *   <li>odd rows, a degenerate loop: the right answer said {@value #REPEATS} times over, the failure small
+ *       language models show and preference tuning is used to remove.</li>
+ * </ul>
+ * Deterministic: the same examples and seed give the same pairs.
  */
 public final class PreferenceDataGenerator {
     /** The verbs of the demo's answer sentences, see {@code Story} and {@code ArithmeticFact}. */
     private static final List<String> VERBS = List.of(" is ", " has ", " went ");
+
+    /** How often a looping rejected answer says the right answer. */
+    static final int REPEATS = 3;
 
     private PreferenceDataGenerator() {}
 
@@ -30,6 +38,11 @@ public final class PreferenceDataGenerator {
         Random random = new Random(seed);
         List<PreferenceExample> pairs = new ArrayList<>();
         for (SftExample example : examples) {
+            if (pairs.size() % 2 == 1) {
+                pairs.add(new PreferenceExample(example.prompt(), example.completion(),
+                        example.completion().repeat(REPEATS)));
+                continue;
+            }
             String wrong = wrongAnswer(answersByKind.get(kind(example.prompt())), example.completion(), random);
             if (wrong == null) {
                 wrong = wrongAnswer(allAnswers, example.completion(), random);

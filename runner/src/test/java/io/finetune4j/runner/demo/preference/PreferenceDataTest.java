@@ -30,7 +30,7 @@ class PreferenceDataTest {
     Path temp;
 
     @Test
-    void chosenIsTheSftAnswerAndRejectedTheSameSubjectWithAnotherPredicate() {
+    void chosenIsTheSftAnswerAndRejectedAWrongPredicateOrALoop() {
         List<SftExample> sft = DemoData.generate(new DemoDataSpec(7, 1, 1, 200, 10, 300)).train();
 
         List<PreferenceExample> pairs = PreferenceDataGenerator.generate(sft, 7);
@@ -41,6 +41,10 @@ class PreferenceDataTest {
             assertThat(pair.prompt()).isEqualTo(sft.get(i).prompt());
             assertThat(pair.chosen()).isEqualTo(sft.get(i).completion());
             assertThat(pair.rejected()).isNotEqualTo(pair.chosen()).isNotBlank();
+            if (i % 2 == 1) {
+                assertThat(pair.rejected()).isEqualTo(pair.chosen() + pair.chosen() + pair.chosen());
+                continue;
+            }
             // The subject (text before the verb) is the chosen answer's; the predicate comes from another
             // answer to the same kind of question.
             String verb = List.of(" is ", " has ", " went ").stream().filter(pair.chosen()::contains).findFirst()
@@ -86,10 +90,10 @@ class PreferenceDataTest {
         Files.writeString(data.resolve("train.jsonl"), "{\"prompt\": \"Q: 2+2?\\nA:\", \"completion\": \" 4.\"}\n");
         Files.writeString(data.resolve("heldout.jsonl"), "{\"prompt\": \"Q: 3+3?\\nA:\", \"completion\": \" 6.\"}\n");
         PreferenceDataWriter.write(data, 42);
-        PipelineParser parser = PipelineFixture.parser(List.of("lora"), List.of("sft", "dpo", "orpo"),
-                List.of("perplexity"));
+        PipelineParser parser = PipelineFixture.parser(List.of("lora"), List.of("sft", "dpo", "orpo", "reward", "ppo"),
+                List.of("perplexity", "dpo-reward-accuracy", "reward-accuracy", "win-rate"), List.of("reward-model"));
 
-        for (String name : List.of("sft-dpo.yaml", "orpo.yaml")) {
+        for (String name : List.of("sft-dpo.yaml", "orpo.yaml", "sft-rm-ppo.yaml")) {
             Path pipeline = examples.resolve(name);
             Files.copy(EXAMPLES.resolve(name), pipeline);
 

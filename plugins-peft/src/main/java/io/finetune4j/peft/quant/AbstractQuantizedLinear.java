@@ -108,6 +108,12 @@ abstract class AbstractQuantizedLinear implements QuantizedLinear {
         return dense != null ? QuantMemory.bytes(dense) : codeBytes();
     }
 
+    /** The API's memory report: the packed codes and scales ({@link #storageBytes()}). */
+    @Override
+    public long weightBytes() {
+        return storageBytes();
+    }
+
     @Override
     public final void close() {
         releaseWeightCopy();

@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  * prompt+rejected), so the step-time ratio is the price of the preference loss and its reference pass.
  *
  * <p>Memory: the process's resident set ({@code VmRSS}) is read right before and after the DPO objective
- * is created. With {@code reference: adapters-disabled} the objective adds no weights (the reference is
+ * is created, before anything is trained (freed activations would be reused and hide new allocations). With {@code reference: adapters-disabled} the objective adds no weights (the reference is
  * the policy with its LoRA bypassed); with a checkpoint reference it loads a second copy of the base.
  */
 public final class PreferenceBenchmark {
@@ -120,13 +120,15 @@ public final class PreferenceBenchmark {
                 Method lora = LoraBenchmark.applyLora(model, shape.rank(), seed);
                 TrainingConfig config = new TrainingConfig(1, totalSteps, 2 * pairs, 1, LoraBenchmark.LEARNING_RATE,
                         0.0, 0.9, 0.999, 1e-8, 0, "constant", 0.0, totalSteps, seed);
-                double sftSeconds = time(model, lora, "sft", Map.of("completion_only_loss", true),
-                        new Dataset("sft-bench", sftRows), shape.seq(), config, warmup, totalSteps, seed).seconds();
-
                 long rssBefore = Rss.current();
                 Objective dpo = objective(model, "dpo", dpoSettings, new Dataset("dpo-bench", new ArrayList<>(rows)),
                         shape.seq(), seed);
                 long rssAfter = Rss.current();
+                // SFT is timed after the DPO objective exists: its activations, once freed, would otherwise be
+                // reused by the reference's weights and hide them from the resident-set measurement.
+                double sftSeconds = time(model, lora, "sft", Map.of("completion_only_loss", true),
+                        new Dataset("sft-bench", sftRows), shape.seq(), config, warmup, totalSteps, seed).seconds();
+
                 TrainingConfig dpoConfig = new TrainingConfig(1, totalSteps, pairs, 1, LoraBenchmark.LEARNING_RATE,
                         0.0, 0.9, 0.999, 1e-8, 0, "constant", 0.0, totalSteps, seed);
                 StepTimer timer = new StepTimer(totalSteps);

@@ -9,14 +9,16 @@ import java.util.Random;
 
 /**
  * Turns demo SFT examples into preference pairs for DPO, ORPO and reward modelling. The chosen completion is
- * the correct answer; the rejected one is of two kinds, alternating by row:
+ * the correct answer; the rejected one is of three kinds, cycling by row:
  * <ul>
- *   <li>even rows, a wrong fact: the chosen answer's subject with the predicate of another example asking the
+ *   <li>rows 0, 3, 6, ..., a wrong fact: the chosen answer's subject with the predicate of another example asking the
  *       same kind of question ("What colour is", "How many", "What is" ...): {@code " Mila's cat is red."}
  *       against {@code " Mila's cat is blue."}, {@code " 9 minus 2 is 7."} against {@code " 9 minus 2 is 8."};
  *       well formed but wrong for this prompt, so telling them apart takes reading the story;</li>
- *   <li>odd rows, a degenerate loop: the right answer said {@value #REPEATS} times over, the failure small
- *       language models show and preference tuning is used to remove.</li>
+ *   <li>rows 1, 4, 7, ..., a degenerate loop: the right answer said {@value #REPEATS} times over, the failure small
+ *       language models show and preference tuning is used to remove;</li>
+ *   <li>rows 2, 5, 8, ..., off topic: the answer to another kind of question ({@code " Sam has nine hats."}
+ *       for "What is 9 minus 2?"), a mistake the demo SFT model makes.</li>
  * </ul>
  * Deterministic: the same examples and seed give the same pairs.
  */
@@ -38,10 +40,17 @@ public final class PreferenceDataGenerator {
         Random random = new Random(seed);
         List<PreferenceExample> pairs = new ArrayList<>();
         for (SftExample example : examples) {
-            if (pairs.size() % 2 == 1) {
+            if (pairs.size() % 3 == 1) {
                 pairs.add(new PreferenceExample(example.prompt(), example.completion(),
                         example.completion().repeat(REPEATS)));
                 continue;
+            }
+            if (pairs.size() % 3 == 2) {
+                String other = offTopic(answersByKind, kind(example.prompt()), random);
+                if (other != null) {
+                    pairs.add(new PreferenceExample(example.prompt(), example.completion(), other));
+                    continue;
+                }
             }
             String wrong = wrongAnswer(answersByKind.get(kind(example.prompt())), example.completion(), random);
             if (wrong == null) {
@@ -77,6 +86,16 @@ public final class PreferenceDataGenerator {
         }
         return candidates.stream().map(candidate -> recombine(correct, candidate))
                 .filter(wrong -> !wrong.equals(correct)).findFirst().orElse(null);
+    }
+
+    /** An answer to another kind of question ({@code " Tom went to the school."} for "What animal ..."), or null. */
+    private static String offTopic(Map<String, List<String>> answersByKind, String kind, Random random) {
+        List<String> kinds = answersByKind.keySet().stream().filter(other -> !other.equals(kind)).toList();
+        if (kinds.isEmpty()) {
+            return null;
+        }
+        List<String> answers = answersByKind.get(kinds.get(random.nextInt(kinds.size())));
+        return answers.get(random.nextInt(answers.size()));
     }
 
     /** The part of {@code correct} up to its verb, then {@code other}'s part from the same verb on. */

@@ -30,7 +30,7 @@ class PreferenceDataTest {
     Path temp;
 
     @Test
-    void chosenIsTheSftAnswerAndRejectedAWrongPredicateOrALoop() {
+    void chosenIsTheSftAnswerAndRejectedAWrongPredicateALoopOrAnOffTopicAnswer() {
         List<SftExample> sft = DemoData.generate(new DemoDataSpec(7, 1, 1, 200, 10, 300)).train();
 
         List<PreferenceExample> pairs = PreferenceDataGenerator.generate(sft, 7);
@@ -41,8 +41,15 @@ class PreferenceDataTest {
             assertThat(pair.prompt()).isEqualTo(sft.get(i).prompt());
             assertThat(pair.chosen()).isEqualTo(sft.get(i).completion());
             assertThat(pair.rejected()).isNotEqualTo(pair.chosen()).isNotBlank();
-            if (i % 2 == 1) {
+            if (i % 3 == 1) {
                 assertThat(pair.rejected()).isEqualTo(pair.chosen() + pair.chosen() + pair.chosen());
+                continue;
+            }
+            if (i % 3 == 2) {
+                // Off topic: the answer to a question of another kind.
+                String kind = PreferenceDataGenerator.kind(pair.prompt());
+                assertThat(sft).anyMatch(e -> e.completion().equals(pair.rejected())
+                        && !PreferenceDataGenerator.kind(e.prompt()).equals(kind));
                 continue;
             }
             // The subject (text before the verb) is the chosen answer's; the predicate comes from another

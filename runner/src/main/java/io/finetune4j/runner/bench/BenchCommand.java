@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,17 +28,8 @@ public final class BenchCommand implements Action, Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--layers", defaultValue = "6", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
-    private int layers;
-
-    @Option(names = "--hidden", defaultValue = "512", description = "Hidden size (default: ${DEFAULT-VALUE}).")
-    private int hidden;
-
-    @Option(names = "--heads", defaultValue = "8", description = "Attention heads (default: ${DEFAULT-VALUE}).")
-    private int heads;
-
-    @Option(names = "--vocab", defaultValue = "8192", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
-    private int vocab;
+    @Mixin
+    private ModelShapeOptions shape;
 
     @Option(names = "--seq", defaultValue = "256", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
     private int seq;
@@ -80,22 +72,17 @@ public final class BenchCommand implements Action, Callable<Integer> {
     @Override
     public Integer call() {
         ConfigProblems problems = ConfigProblems.at("");
-        positive(problems, "--layers", layers);
-        positive(problems, "--hidden", hidden);
-        positive(problems, "--heads", heads);
-        positive(problems, "--vocab", vocab);
+        shape.check(problems);
         positive(problems, "--batch", batch);
         positive(problems, "--rank", rank);
         positive(problems, "--steps", steps);
         positive(problems, "--matmul-size", matmulSize);
         problems.check(seq >= 2, "--seq", "must be >= 2 (the last position has no label), was %d", seq);
         problems.check(warmup >= 0, "--warmup", "must be >= 0, was %d", warmup);
-        problems.check(heads <= 0 || hidden % heads == 0, "--hidden", "must be a multiple of --heads (%d), was %d",
-                heads, hidden);
         problems.throwIfAny();
 
-        BenchShape shape = new BenchShape(layers, hidden, heads, vocab, seq, batch, rank);
-        BenchResult result = LoraBenchmark.run(shape, method, sets, steps, warmup, matmulSize, seed);
+        BenchShape benchShape = new BenchShape(shape.layers, shape.hidden, shape.heads, shape.vocab, seq, batch, rank);
+        BenchResult result = LoraBenchmark.run(benchShape, method, sets, steps, warmup, matmulSize, seed);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(toJson(result));
@@ -143,6 +130,6 @@ public final class BenchCommand implements Action, Callable<Integer> {
     }
 
     private static void positive(ConfigProblems problems, String option, int value) {
-        problems.check(value > 0, option, "must be > 0, was %d", value);
+        ModelShapeOptions.positive(problems, option, value);
     }
 }

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,17 +36,8 @@ public final class GenerationBenchCommand implements Action, Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--layers", defaultValue = "6", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
-    private int layers;
-
-    @Option(names = "--hidden", defaultValue = "512", description = "Hidden size (default: ${DEFAULT-VALUE}).")
-    private int hidden;
-
-    @Option(names = "--heads", defaultValue = "8", description = "Attention heads (default: ${DEFAULT-VALUE}).")
-    private int heads;
-
-    @Option(names = "--vocab", defaultValue = "8192", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
-    private int vocab;
+    @Mixin
+    private ModelShapeOptions shape;
 
     @Option(names = "--prompt-length", defaultValue = "64", description = "Prompt tokens (default: ${DEFAULT-VALUE}).")
     private int promptLength;
@@ -74,25 +66,20 @@ public final class GenerationBenchCommand implements Action, Callable<Integer> {
     @Override
     public Integer call() {
         ConfigProblems problems = ConfigProblems.at("");
-        positive(problems, "--layers", layers);
-        positive(problems, "--hidden", hidden);
-        positive(problems, "--heads", heads);
-        positive(problems, "--vocab", vocab);
+        shape.check(problems);
         positive(problems, "--prompt-length", promptLength);
         positive(problems, "--new-tokens", newTokens);
         positive(problems, "--runs", runs);
         problems.check(warmup >= 0, "--warmup", "must be >= 0, was %d", warmup);
-        problems.check(heads <= 0 || hidden % heads == 0, "--hidden", "must be a multiple of --heads (%d), was %d",
-                heads, hidden);
         problems.throwIfAny();
 
-        long[] prompt = new SplittableRandom(seed).longs(promptLength, 0, vocab).toArray();
+        long[] prompt = new SplittableRandom(seed).longs(promptLength, 0, shape.vocab).toArray();
         GenerationConfig config = new GenerationConfig(newTokens, 0, 0, 1, seed);
         double[] seconds = new double[runs];
         String engine = "DJL " + Engine.getDjlVersion() + " " + Engine.getInstance().getEngineName() + " "
                 + Engine.getInstance().getVersion();
         try (CausalLM model = ModelFactory.random(
-                ModelFactory.gpt2Config(vocab, hidden, layers, heads, promptLength + newTokens), null, null, seed,
+                ModelFactory.gpt2Config(shape.vocab, shape.hidden, shape.layers, shape.heads, promptLength + newTokens), null, null, seed,
                 Device.cpu())) {
             for (int run = 0; run < warmup + runs; run++) {
                 long start = System.nanoTime();
@@ -131,11 +118,11 @@ public final class GenerationBenchCommand implements Action, Callable<Integer> {
                 runSeconds.add(s);
             }
             node.put("stop_reason", "length");
-            ObjectNode shape = node.putObject("shape");
-            shape.put("layers", layers);
-            shape.put("hidden", hidden);
-            shape.put("heads", heads);
-            shape.put("vocab", vocab);
+            ObjectNode shapeJson = node.putObject("shape");
+            shapeJson.put("layers", shape.layers);
+            shapeJson.put("hidden", shape.hidden);
+            shapeJson.put("heads", shape.heads);
+            shapeJson.put("vocab", shape.vocab);
             try {
                 out.println(mapper.writeValueAsString(node));
             } catch (JsonProcessingException e) {
@@ -144,7 +131,7 @@ public final class GenerationBenchCommand implements Action, Callable<Integer> {
         } else {
             out.printf(Locale.ROOT, "finetune4j bench-generate: %s, fp32, CPU, greedy with KV cache%n", engine);
             out.printf(Locale.ROOT, "shape: layers=%d hidden=%d heads=%d vocab=%d, prompt %d tokens, %d new tokens%n",
-                    layers, hidden, heads, vocab, promptLength, newTokens);
+                    shape.layers, shape.hidden, shape.heads, shape.vocab, promptLength, newTokens);
             out.printf(Locale.ROOT, "%.1f new tokens/s, %.2f ms/token (prefill + decode, mean of %d runs after %d "
                     + "warm-up)%n", tokensPerSecond, msPerToken, runs, warmup);
         }
@@ -153,6 +140,6 @@ public final class GenerationBenchCommand implements Action, Callable<Integer> {
     }
 
     private static void positive(ConfigProblems problems, String option, int value) {
-        problems.check(value > 0, option, "must be > 0, was %d", value);
+        ModelShapeOptions.positive(problems, option, value);
     }
 }

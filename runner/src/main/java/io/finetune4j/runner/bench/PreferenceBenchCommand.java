@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,17 +21,8 @@ public final class PreferenceBenchCommand implements Action, Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--layers", defaultValue = "6", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
-    private int layers;
-
-    @Option(names = "--hidden", defaultValue = "512", description = "Hidden size (default: ${DEFAULT-VALUE}).")
-    private int hidden;
-
-    @Option(names = "--heads", defaultValue = "8", description = "Attention heads (default: ${DEFAULT-VALUE}).")
-    private int heads;
-
-    @Option(names = "--vocab", defaultValue = "8192", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
-    private int vocab;
+    @Mixin
+    private ModelShapeOptions shape;
 
     @Option(names = "--seq", defaultValue = "256",
             description = "Tokens of prompt + completion, a quarter of it prompt (default: ${DEFAULT-VALUE}).")
@@ -67,22 +59,21 @@ public final class PreferenceBenchCommand implements Action, Callable<Integer> {
     @Override
     public Integer call() {
         ConfigProblems problems = ConfigProblems.at("");
-        for (var option : new Object[][] {{"--layers", layers}, {"--hidden", hidden}, {"--heads", heads},
-                {"--vocab", vocab}, {"--pairs", pairs}, {"--rank", rank}, {"--steps", steps}}) {
-            problems.check((int) option[1] > 0, (String) option[0], "must be > 0, was %d", option[1]);
-        }
+        shape.check(problems);
+        ModelShapeOptions.positive(problems, "--pairs", pairs);
+        ModelShapeOptions.positive(problems, "--rank", rank);
+        ModelShapeOptions.positive(problems, "--steps", steps);
         problems.check(seq >= 16, "--seq", "must be >= 16, was %d", seq);
         problems.check(warmup >= 0, "--warmup", "must be >= 0, was %d", warmup);
-        problems.check(vocab >= 258, "--vocab", "must be >= 258 (the byte-level tokenizer's size), was %d", vocab);
-        problems.check(heads <= 0 || hidden % heads == 0, "--hidden", "must be a multiple of --heads (%d), was %d",
-                heads, hidden);
+        problems.check(shape.vocab >= 258, "--vocab", "must be >= 258 (the byte-level tokenizer's size), was %d",
+                shape.vocab);
         problems.check(reference.equals("adapters-disabled") || reference.equals("checkpoint"), "--reference",
                 "expected adapters-disabled or checkpoint, was '%s'", reference);
         problems.throwIfAny();
 
         PreferenceBenchmark.Reference ref = reference.equals("checkpoint")
                 ? PreferenceBenchmark.Reference.CHECKPOINT : PreferenceBenchmark.Reference.ADAPTERS_DISABLED;
-        PreferenceBenchmark.Result r = PreferenceBenchmark.run(new BenchShape(layers, hidden, heads, vocab, seq, 1, rank),
+        PreferenceBenchmark.Result r = PreferenceBenchmark.run(new BenchShape(shape.layers, shape.hidden, shape.heads, shape.vocab, seq, 1, rank),
                 pairs, steps, warmup, ref, seed);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -94,7 +85,8 @@ public final class PreferenceBenchCommand implements Action, Callable<Integer> {
         } else {
             out.printf(Locale.ROOT, "finetune4j bench-dpo: %s, fp32, CPU%n", r.engine());
             out.printf(Locale.ROOT, "shape: layers=%d hidden=%d heads=%d vocab=%d, %d tokens per sequence, LoRA r=%d on "
-                    + "c_attn; %d tokens per step (%d pairs = %d SFT rows)%n", layers, hidden, heads, vocab, seq, rank,
+                    + "c_attn; %d tokens per step (%d pairs = %d SFT rows)%n", shape.layers, shape.hidden, shape.heads,
+                    shape.vocab, seq, rank,
                     r.tokensPerStep(), pairs, 2 * pairs);
             out.printf(Locale.ROOT, "sft: %.1f ms/step, %.0f tokens/s%n", 1000 * r.sftStepSeconds(),
                     r.tokensPerStep() / r.sftStepSeconds());

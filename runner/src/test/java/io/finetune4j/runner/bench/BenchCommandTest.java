@@ -14,8 +14,8 @@ class BenchCommandTest {
 
         assertThatThrownBy(command::call).isInstanceOf(ConfigException.class).hasMessage("""
                 3 problems:
-                  1. --steps: must be > 0, was 0
-                  2. --seq: must be >= 2 (the last position has no label), was 1
-                  3. --hidden: must be a multiple of --heads (8), was 100""");
+                  1. --hidden: must be a multiple of --heads (8), was 100
+                  2. --steps: must be > 0, was 0
+                  3. --seq: must be >= 2 (the last position has no label), was 1""");
     }
 }

@@ -27,7 +27,10 @@ public final class RewardModelRewardProvider implements RewardFunctionProvider<R
 
     @Override
     public void validate(RewardModelConfig config, ConfigProblems problems) {
-        problems.check(config.path() != null, "path", "must name a reward stage's directory, e.g. stage:rm");
+        // Required, with no default: an empty path is reported when the pipeline is validated, before any
+        // weights load (the defaults alone therefore do not validate).
+        problems.check(config.path() != null && !config.path().isBlank(), "path",
+                "required: name a reward stage's directory, e.g. path: stage:rm");
         problems.check(config.batchSize() >= 1, "batch_size", "must be >= 1, was %d", config.batchSize());
     }
 

@@ -112,6 +112,19 @@ class RewardModelRewardProviderTest implements RewardFunctionProviderContract<Re
         }
     }
 
+    /** {@code path} is required: the defaults report exactly that, and pass once it is set. */
+    @Override
+    @Test
+    public void defaultsPassValidation() {
+        ConfigProblems missing = ConfigProblems.at("stages[2].reward");
+        provider().validate(provider().defaults(), missing);
+        assertThat(missing.messages()).containsExactly(
+                "stages[2].reward.path: required: name a reward stage's directory, e.g. path: stage:rm");
+        ConfigProblems set = ConfigProblems.at("stages[2].reward");
+        provider().validate(new RewardModelConfig("stage:rm", 8), set);
+        assertThat(set.messages()).isEmpty();
+    }
+
     @Test
     void aMissingPathIsAConfigError() {
         assertThatThrownBy(() -> provider().create(provider().defaults(), new Context(null, Device.cpu(), dir)))

@@ -20,8 +20,16 @@ interface Architecture {
     /** True when the LM head is the token embedding matrix (no {@code lm_head} linear). */
     boolean tiedHead();
 
-    /** Rejects inputs this implementation would silently get wrong (sliding windows, position limits). */
+    /** Rejects inputs this implementation would silently get wrong (position limits). */
     void checkLengths(ForwardPlan plan);
+
+    /**
+     * Sliding-window attention of every layer: a query sees only the {@code window} latest keys, itself
+     * included (Mistral's {@code sliding_window}); empty for full attention.
+     */
+    default java.util.OptionalInt slidingWindow() {
+        return java.util.OptionalInt.empty();
+    }
 
     /** Token (and prefix) embeddings {@code [batch, length, hidden]}; prepares per-forward tables in state. */
     NDArray embed(ModelParts parts, NDArray inputIds, NDArray prefixEmbeddings, ForwardState state);

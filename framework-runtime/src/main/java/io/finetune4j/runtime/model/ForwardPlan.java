@@ -42,6 +42,14 @@ final class ForwardPlan {
     }
 
     static ForwardPlan of(ForwardInput input, long past, Scalars scalars) {
+        return of(input, past, scalars, java.util.OptionalInt.empty());
+    }
+
+    /**
+     * @param window sliding-window attention: key j is visible to the query at cache index i only when
+     *     {@code i − window < j ≤ i}, as transformers' sliding-window causal mask (Mistral)
+     */
+    static ForwardPlan of(ForwardInput input, long past, Scalars scalars, java.util.OptionalInt window) {
         NDArray ids = input.inputIds();
         NDManager step = ids.getManager();
         Shape idShape = ids.getShape();
@@ -89,11 +97,15 @@ final class ForwardPlan {
         NDArray positionArray = step.create(positions, new Shape(rows, length));
 
         NDArray mask;
-        if (keep == null && segments == null) {
+        int limit = window.isPresent() && window.getAsInt() < total ? window.getAsInt() : 0;
+        if (keep == null && segments == null && limit == 0) {
             // A single query may see every earlier key: no mask at all (generation's decode steps).
             mask = length == 1 ? null : CausalMasks.causal(past, length, step, scalars);
+        } else if (keep == null && segments == null) {
+            mask = step.create(fullMask(null, null, 1, length, total, past, limit), new Shape(1, 1, length, total));
         } else {
-            mask = step.create(fullMask(keep, segments, batch, length, total, past), new Shape(batch, 1, length, total));
+            mask = step.create(fullMask(keep, segments, batch, length, total, past, limit),
+                    new Shape(batch, 1, length, total));
         }
         return new ForwardPlan(batch, tokens, prefix, past, positionArray, maxPosition, mask);
     }
@@ -186,15 +198,20 @@ final class ForwardPlan {
         return positions;
     }
 
-    /** Key j is visible to query i when it is not later, not padding and in the same segment. */
-    private static float[] fullMask(long[] keep, long[] segments, int batch, int length, int total, long past) {
+    /**
+     * Key j is visible to query i when it is not later, not padding, in the same segment and, with a window
+     * ({@code window > 0}), among the {@code window} latest keys.
+     */
+    private static float[] fullMask(long[] keep, long[] segments, int batch, int length, int total, long past,
+                                    int window) {
         float[] mask = new float[batch * length * total];
         Arrays.fill(mask, CausalMasks.MASKED);
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < length; i++) {
                 int row = (b * length + i) * total;
                 long last = past + i;
-                for (int j = 0; j <= last; j++) {
+                long first = window > 0 ? Math.max(0, last - window + 1) : 0;
+                for (int j = (int) first; j <= last; j++) {
                     boolean visible = keep == null || keep[b * total + j] != 0;
                     if (visible && segments != null) {
                         visible = segments[b * length + j] == segments[b * length + i];

@@ -28,6 +28,8 @@ final class LlamaArchitecture implements Architecture {
     private final boolean mlpBias;
     private final boolean tied;
     private final Integer slidingWindow;
+    /** Qwen2 windows only some layers (max_window_layers); refused beyond the window. */
+    private final boolean perLayerWindow;
     /** {@code attention_dropout} on the attention probabilities in training (0.0 in every family's config class). */
     private final float attentionDropout;
     private final float eps;
@@ -56,6 +58,7 @@ final class LlamaArchitecture implements Architecture {
         this.initStd = raw.number("initializer_range", 0.02);
         boolean windowed = "mistral".equals(config.modelType()) || raw.bool("use_sliding_window", false);
         this.slidingWindow = windowed ? raw.integer("sliding_window") : null;
+        this.perLayerWindow = "qwen2".equals(config.modelType());
         this.attentionDropout = Dropouts.rate(raw, "attention_dropout", 0f, source);
         check(config, raw, source);
         this.names = new String[config.numHiddenLayers()][];
@@ -157,10 +160,19 @@ final class LlamaArchitecture implements Architecture {
 
     @Override
     public void checkLengths(ForwardPlan plan) {
-        if (slidingWindow != null && plan.total > slidingWindow) {
+        // Qwen2 applies its window only from layer max_window_layers on; one window for every layer (Mistral)
+        // is what the mask implements.
+        if (slidingWindow != null && perLayerWindow && plan.total > slidingWindow) {
             throw new UnsupportedOperationException(config.modelType() + ": sequence of " + plan.total
-                    + " positions exceeds sliding_window " + slidingWindow + "; sliding-window attention is not supported");
+                    + " positions exceeds sliding_window " + slidingWindow + "; Qwen2's per-layer sliding window "
+                    + "(max_window_layers) is not supported");
         }
+    }
+
+    @Override
+    public java.util.OptionalInt slidingWindow() {
+        return slidingWindow == null || perLayerWindow ? java.util.OptionalInt.empty()
+                : java.util.OptionalInt.of(slidingWindow);
     }
 
     @Override

@@ -181,7 +181,7 @@ final class TransformerModel implements CausalLM, ModelParts {
             throw new IllegalArgumentException("pastKeyValues has " + past.layers() + " layers, the model " + config.numHiddenLayers());
         }
         long pastLength = past == null ? 0 : past.length();
-        ForwardPlan plan = ForwardPlan.of(input, pastLength, scalars);
+        ForwardPlan plan = ForwardPlan.of(input, pastLength, scalars, architecture.slidingWindow());
         architecture.checkLengths(plan);
         KvCache present = input.useCache() ? new KvCache(config.numHiddenLayers()) : null;
         ForwardState state = new ForwardState(step, input.training(), plan, past, present);

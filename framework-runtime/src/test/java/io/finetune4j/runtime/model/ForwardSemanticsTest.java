@@ -13,6 +13,7 @@ import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.api.model.ForwardOutput;
 import io.finetune4j.api.model.KvCache;
 import java.util.Arrays;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -179,15 +180,55 @@ class ForwardSemanticsTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"mistral"})
-    void slidingWindowBeyondItsLengthIsRejected(String kind) {
-        io.finetune4j.api.model.ModelConfig base = ModelFactory.llamaFamilyConfig(kind, 32, 16, 1, 2, 1, 24, 64, false);
+    private static CausalLM windowed(String kind, int window, int layers) {
+        io.finetune4j.api.model.ModelConfig base = ModelFactory.llamaFamilyConfig(kind, 32, 16, layers, 2, 1, 24, 64, false);
         java.util.Map<String, Object> raw = new java.util.LinkedHashMap<>(base.raw());
-        raw.put("sliding_window", 4);
-        io.finetune4j.api.model.ModelConfig windowed = new io.finetune4j.api.model.ModelConfig(kind, 32, 16, 1, 2, 1, 24, 64,
-                1e-6, 10000, false, false, "silu", raw);
-        try (CausalLM model = ModelFactory.random(windowed, null, null, 1, ai.djl.Device.cpu()); NDManager step = newManager(model)) {
+        raw.put("sliding_window", window);
+        raw.put("use_sliding_window", true);
+        io.finetune4j.api.model.ModelConfig config = new io.finetune4j.api.model.ModelConfig(kind, 32, 16, layers, 2, 1,
+                24, 64, 1e-6, 10000, false, false, "silu", raw);
+        return TestModels.rescaled(ModelFactory.random(config, null, null, 1, ai.djl.Device.cpu()), 1);
+    }
+
+    /**
+     * One Mistral layer with window 3: the query at position i sees tokens i-2..i only. RoPE scores depend
+     * only on relative positions, so its logits equal those of that window run as a sequence of its own.
+     */
+    @Test
+    void mistralSlidingWindowSeesExactlyTheLatestKeys() {
+        long[] tokens = {3, 7, 1, 9, 4, 4, 2, 8};
+        try (CausalLM model = windowed("mistral", 3, 1); NDManager step = newManager(model)) {
+            float[] all = model.forward(ForwardInput.of(ids(step, tokens))).logits().toFloatArray(); // [1, 8, 32]
+            for (int i = 0; i < tokens.length; i++) {
+                long[] window = java.util.Arrays.copyOfRange(tokens, Math.max(0, i - 2), i + 1);
+                float[] alone = model.forward(ForwardInput.of(ids(step, window))).logits().toFloatArray();
+                float[] expected = java.util.Arrays.copyOfRange(alone, alone.length - 32, alone.length);
+                float[] actual = java.util.Arrays.copyOfRange(all, i * 32, (i + 1) * 32);
+                assertThat(actual).as("position %d", i).containsExactly(expected, org.assertj.core.api.Assertions.within(1e-4f));
+            }
+        }
+    }
+
+    /** With the KV cache, decode steps apply the same window as a full forward over the sequence. */
+    @Test
+    void mistralSlidingWindowHoldsThroughTheCache() {
+        long[] tokens = {3, 7, 1, 9, 4, 4, 2, 8};
+        try (CausalLM model = windowed("mistral", 3, 2); NDManager step = newManager(model)) {
+            float[] full = model.forward(ForwardInput.of(ids(step, tokens))).logits().toFloatArray();
+            KvCache cache = null;
+            for (int i = 0; i < tokens.length; i++) {
+                ForwardOutput out = model.forward(ForwardInput.of(ids(step, tokens[i])).withCache(cache, true));
+                cache = out.cache();
+                float[] expected = java.util.Arrays.copyOfRange(full, i * 32, (i + 1) * 32);
+                assertThat(out.logits().toFloatArray()).as("step %d", i)
+                        .containsExactly(expected, org.assertj.core.api.Assertions.within(1e-4f));
+            }
+        }
+    }
+
+    @Test
+    void qwen2PerLayerWindowsBeyondTheirLengthAreRefused() {
+        try (CausalLM model = windowed("qwen2", 4, 1); NDManager step = newManager(model)) {
             model.forward(ForwardInput.of(ids(step, 1, 2, 3, 4)));
             assertThatThrownBy(() -> model.forward(ForwardInput.of(ids(step, 1, 2, 3, 4, 5))))
                     .isInstanceOf(UnsupportedOperationException.class)

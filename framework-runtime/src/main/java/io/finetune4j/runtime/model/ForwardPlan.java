@@ -41,10 +41,6 @@ final class ForwardPlan {
         this.mask = mask;
     }
 
-    static ForwardPlan of(ForwardInput input, long past, Scalars scalars) {
-        return of(input, past, scalars, java.util.OptionalInt.empty());
-    }
-
     /**
      * @param window sliding-window attention: key j is visible to the query at cache index i only when
      *     {@code i − window < j ≤ i}, as transformers' sliding-window causal mask (Mistral)

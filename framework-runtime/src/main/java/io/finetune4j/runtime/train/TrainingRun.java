@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One {@link Trainer#fit} call: the step loop and its state. Scopes: the optimizer state lives in
@@ -67,8 +68,9 @@ final class TrainingRun {
         List<Double> stepLosses = new ArrayList<>(totalSteps);
         List<StepLog> logs = new ArrayList<>();
         int first = 1;
-        if (checkpoints != null && checkpoints.resumeFrom().isPresent()) {
-            Path checkpoint = checkpoints.resumeFrom().get();
+        Optional<Path> resumeFrom = checkpoints == null ? Optional.empty() : checkpoints.resumeFrom();
+        if (resumeFrom.isPresent()) {
+            Path checkpoint = resumeFrom.get();
             try (NDManager scope = state.newSubManager()) {
                 first = TrainingCheckpoints.restore(checkpoint, totalSteps, names, parameters, optimizer, scope) + 1;
             }

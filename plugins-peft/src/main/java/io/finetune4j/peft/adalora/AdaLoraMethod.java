@@ -8,6 +8,7 @@ import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.StepInfo;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.peft.lora.TargetModules;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,9 +62,12 @@ public final class AdaLoraMethod implements Method {
     AdaLoraMethod(AdaLoraConfig config, CausalLM model, long seed) {
         this.config = config;
         this.model = model;
-        Set<String> matched = AdaLoraTargets.newMatched();
-        List<String> targets = AdaLoraTargets.select(new ArrayList<>(model.linears().keySet()), config, matched);
-        this.savedTargets = AdaLoraTargets.sorted(matched);
+        Set<String> matched = new java.util.LinkedHashSet<>();
+        // AdaLoRA inherits LoRA's check_target_module_exists; it has no modules_to_save.
+        List<String> targets = TargetModules.select(new ArrayList<>(model.linears().keySet()),
+                new TargetModules.Fields(config.targetModules(), config.excludeModules(), config.layersToTransform(),
+                        config.layersPattern(), List.of()), matched);
+        this.savedTargets = List.copyOf(new java.util.TreeSet<>(matched)); // PEFT writes target_modules from a set
         for (String name : targets) {
             Linear existing = model.linears().get(name);
             if (existing.base() != existing) {

@@ -4,6 +4,7 @@ import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.MethodContext;
 import io.finetune4j.api.method.MethodProvider;
+import io.finetune4j.peft.lora.TargetModules;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,7 +78,7 @@ public final class AdaLoraMethodProvider implements MethodProvider<AdaLoraConfig
         if (targets instanceof String regex) {
             if (regex.isBlank()) {
                 problems.check(mayBeEmpty, key, "must name at least one module");
-            } else if (!regex.equalsIgnoreCase(AdaLoraTargets.ALL_LINEAR)) {
+            } else if (!regex.equalsIgnoreCase(TargetModules.ALL_LINEAR)) {
                 checkRegex(key, regex, problems);
             }
         } else if (targets instanceof List<?> list) {

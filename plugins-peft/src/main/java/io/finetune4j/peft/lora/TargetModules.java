@@ -77,6 +77,19 @@ public final class TargetModules {
      * @param matchedTargets receives what adapter_config.json saves as {@code target_modules} for a list
      */
     static List<String> select(List<String> modules, LoraConfig config, Set<String> matchedTargets) {
+        return select(modules, new Fields(config.targetModules(), config.excludeModules(), config.layersToTransform(),
+                config.layersPattern(), config.modulesToSave()), matchedTargets);
+    }
+
+    /**
+     * The target-selection settings the LoRA family shares (LoRA, AdaLoRA, ...), as PEFT's
+     * {@code check_target_module_exists} reads them.
+     */
+    public record Fields(Object targetModules, Object excludeModules, List<Integer> layersToTransform,
+                         List<String> layersPattern, List<String> modulesToSave) {}
+
+    /** {@link #select(List, LoraConfig, Set)} for any config of the LoRA family. */
+    public static List<String> select(List<String> modules, Fields config, Set<String> matchedTargets) {
         Object targets = config.targetModules();
         List<String> candidates;
         if (targets instanceof String regex && !regex.equalsIgnoreCase(ALL_LINEAR)) {
@@ -124,7 +137,7 @@ public final class TargetModules {
      * pattern is empty), found as {@code re.match(r".*\.[^.]*\.(\d+)\.", key)}; modules without one are not
      * adapted when {@code layers_to_transform} is set.
      */
-    static boolean inLayers(String module, LoraConfig config) {
+    static boolean inLayers(String module, Fields config) {
         List<Integer> layers = config.layersToTransform();
         if (layers.isEmpty()) {
             return true;

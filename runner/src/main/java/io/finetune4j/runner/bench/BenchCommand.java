@@ -73,10 +73,10 @@ public final class BenchCommand implements Action, Callable<Integer> {
     public Integer call() {
         ConfigProblems problems = ConfigProblems.at("");
         shape.check(problems);
-        positive(problems, "--batch", batch);
-        positive(problems, "--rank", rank);
-        positive(problems, "--steps", steps);
-        positive(problems, "--matmul-size", matmulSize);
+        ModelShapeOptions.positive(problems, "--batch", batch);
+        ModelShapeOptions.positive(problems, "--rank", rank);
+        ModelShapeOptions.positive(problems, "--steps", steps);
+        ModelShapeOptions.positive(problems, "--matmul-size", matmulSize);
         problems.check(seq >= 2, "--seq", "must be >= 2 (the last position has no label), was %d", seq);
         problems.check(warmup >= 0, "--warmup", "must be >= 0, was %d", warmup);
         problems.throwIfAny();
@@ -127,9 +127,5 @@ public final class BenchCommand implements Action, Callable<Integer> {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the bench result as JSON", e);
         }
-    }
-
-    private static void positive(ConfigProblems problems, String option, int value) {
-        ModelShapeOptions.positive(problems, option, value);
     }
 }

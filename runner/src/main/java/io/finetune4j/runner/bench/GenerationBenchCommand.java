@@ -67,9 +67,9 @@ public final class GenerationBenchCommand implements Action, Callable<Integer> {
     public Integer call() {
         ConfigProblems problems = ConfigProblems.at("");
         shape.check(problems);
-        positive(problems, "--prompt-length", promptLength);
-        positive(problems, "--new-tokens", newTokens);
-        positive(problems, "--runs", runs);
+        ModelShapeOptions.positive(problems, "--prompt-length", promptLength);
+        ModelShapeOptions.positive(problems, "--new-tokens", newTokens);
+        ModelShapeOptions.positive(problems, "--runs", runs);
         problems.check(warmup >= 0, "--warmup", "must be >= 0, was %d", warmup);
         problems.throwIfAny();
 
@@ -137,9 +137,5 @@ public final class GenerationBenchCommand implements Action, Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    private static void positive(ConfigProblems problems, String option, int value) {
-        ModelShapeOptions.positive(problems, option, value);
     }
 }

@@ -127,7 +127,7 @@ public final class PreferenceBenchmark {
                 // SFT is timed after the DPO objective exists: its activations, once freed, would otherwise be
                 // reused by the reference's weights and hide them from the resident-set measurement.
                 double sftSeconds = time(model, lora, "sft", Map.of("completion_only_loss", true),
-                        new Dataset("sft-bench", sftRows), shape.seq(), config, warmup, totalSteps, seed).seconds();
+                        new Dataset("sft-bench", sftRows), shape.seq(), config, warmup, totalSteps, seed);
 
                 TrainingConfig dpoConfig = new TrainingConfig(1, totalSteps, pairs, 1, LoraBenchmark.LEARNING_RATE,
                         0.0, 0.9, 0.999, 1e-8, 0, "constant", 0.0, totalSteps, seed);
@@ -149,15 +149,14 @@ public final class PreferenceBenchmark {
         }
     }
 
-    private record Timed(double seconds) {}
-
-    private static Timed time(CausalLM model, Method method, String objectiveId, Map<String, Object> settings,
+    /** Mean seconds per timed step of {@code objectiveId} trained with {@code method}. */
+    private static double time(CausalLM model, Method method, String objectiveId, Map<String, Object> settings,
                               Dataset data, int maxLength, TrainingConfig config, int warmup, int totalSteps,
                               long seed) {
         Objective objective = objective(model, objectiveId, settings, data, maxLength, seed);
         StepTimer timer = new StepTimer(totalSteps);
         new Trainer(config, timer, (stage, step, values) -> { }, "bench-" + objectiveId).fit(method, objective);
-        return new Timed(timer.meanSeconds(warmup, totalSteps));
+        return timer.meanSeconds(warmup, totalSteps);
     }
 
     /** Random lowercase text; chosen and rejected differ everywhere, both the same length. */

@@ -23,7 +23,7 @@ public final class EvalCommand implements Action {
     Path model;
 
     @Mixin
-    GenerateCommand.AdapterOptions adapters;
+    AdapterOptions adapters;
 
     @Option(names = "--evaluator", required = true, paramLabel = "ID",
             description = "Evaluator id (see ft4j plugins); repeat it with --data for several evaluations.")

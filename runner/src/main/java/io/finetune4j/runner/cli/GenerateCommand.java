@@ -2,11 +2,8 @@ package io.finetune4j.runner.cli;
 
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.runner.Ft4j;
-import io.finetune4j.runner.model.AdapterLoader;
 import io.finetune4j.runtime.generate.GenerationConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -75,40 +72,5 @@ public final class GenerateCommand implements Action {
         }
         return new GenerationConfig(maxNewTokens, temperature, topK == null ? 0 : topK, topP == null ? 1 : topP,
                 seed == null ? 0 : seed);
-    }
-
-    /**
-     * The adapter flags {@code generate}, {@code score} and {@code eval} share: one adapter as before
-     * ({@code --adapter DIR}), or several LoRA adapters on one copy of the base weights, as PEFT's
-     * {@code PeftModel} holds them ({@code --adapter NAME=DIR} repeated, {@code --active NAME}), their weighted
-     * combination ({@code --combine NAME=W,NAME=W}, {@code --combination}; PEFT's {@code add_weighted_adapter}),
-     * or none ({@code --no-adapter}).
-     */
-    public static final class AdapterOptions {
-        @Option(names = "--adapter", paramLabel = "[NAME=]DIR",
-                description = "Adapter directory (PEFT layout) to apply. Repeat as NAME=DIR to load several LoRA "
-                        + "adapters onto one copy of the base (the first applies unless --active or --combine).")
-        List<String> adapters = new ArrayList<>();
-
-        @Option(names = "--active", paramLabel = "NAME", description = "The loaded adapter that applies (default: the first).")
-        String active;
-
-        @Option(names = "--combine", paramLabel = "NAME=W,...",
-                description = "Apply a weighted combination of the loaded adapters, e.g. a=0.7,b=0.3 "
-                        + "(PEFT's add_weighted_adapter; weights may be negative).")
-        String combine;
-
-        @Option(names = "--combination", paramLabel = "TYPE",
-                description = "How --combine combines: linear (equal ranks; A and B summed separately, as PEFT), "
-                        + "cat (exactly the weighted sum of the updates) or svd (default: linear).")
-        String combination;
-
-        @Option(names = "--no-adapter", description = "Run the bare base model (every adapter disabled).")
-        boolean noAdapter;
-
-        /** The checked selection; a {@link io.finetune4j.api.ConfigException} names the flag at fault. */
-        public AdapterLoader.Selection selection() {
-            return AdapterLoader.Selection.parse(adapters, active, combine, combination, noAdapter);
-        }
     }
 }

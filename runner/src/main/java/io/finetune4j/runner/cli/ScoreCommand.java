@@ -19,7 +19,7 @@ public final class ScoreCommand implements Action {
     Input input;
 
     @Mixin
-    GenerateCommand.AdapterOptions adapters;
+    AdapterOptions adapters;
 
     @Option(names = "--json", description = "Print {\"ids\": [...], \"logprobs\": [null, ...], \"perplexity\": x}.")
     boolean json;

@@ -48,11 +48,6 @@ public final class PipelineRunner {
         this.report = requireNonNull(report, "report is null");
     }
 
-    /** Runs {@code file}; returns the run directory. */
-    public Path run(Path file, Optional<Path> output) {
-        return run(file, output, false);
-    }
-
     /**
      * Runs {@code file}; with {@code resume}, continues the run in {@code output}: stages that finished
      * there (their {@code metrics.json} is written last) are skipped, and the first unfinished one resumes

@@ -69,23 +69,10 @@ public final class StageRunner {
         this.console = requireNonNull(console, "console is null");
     }
 
-    /** @param previous the result of the stage before this one, if any */
-    public StageResult run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsSink sink) {
-        return run(stage, runDir, previous, sink, report -> {});
-    }
-
     /**
-     * Like {@link #run(StageSpec, Path, Optional, MetricsSink)}, and hands the stage's record for the run's
-     * report to {@code reports}.
-     */
-    public StageResult run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsSink sink,
-                           Consumer<StageReport> reports) {
-        return run(stage, runDir, previous, sink, reports, false);
-    }
-
-    /**
-     * Like {@link #run(StageSpec, Path, Optional, MetricsSink, Consumer)}; with {@code resume}, training
-     * continues from the latest checkpoint in the stage's {@code checkpoints/} when there is one.
+     * Runs {@code stage} after {@code previous} (the stage before it, if any) and hands the stage's record for the
+     * run's report to {@code reports}; with {@code resume}, training continues from the latest checkpoint in the
+     * stage's {@code checkpoints/} when there is one.
      */
     public StageResult run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsSink sink,
                            Consumer<StageReport> reports, boolean resume) {

@@ -47,14 +47,10 @@ public final class RunReportWriter {
         this.paired = new PairedBootstrap(bootstrap.resamples(), bootstrap.confidence());
     }
 
-    /** Writes the report of {@code spec}'s run in {@code runDir} from its stages' records, in stage order. */
-    public void write(Path runDir, PipelineSpec spec, List<StageReport> stages) {
-        write(runDir, spec, stages, Optional.empty());
-    }
-
     /**
-     * Like {@link #write(Path, PipelineSpec, List)} for a run that stopped: {@code failure} names the stage
-     * that failed and why; the finished stages are reported as usual, so nothing they measured is lost.
+     * Writes the report of {@code spec}'s run in {@code runDir} from its stages' records, in stage order. For a
+     * run that stopped, {@code failure} names the stage that failed and why; the finished stages are reported
+     * as usual, so nothing they measured is lost.
      */
     public void write(Path runDir, PipelineSpec spec, List<StageReport> stages, Optional<String> failure) {
         TrainingCurves curves = TrainingCurves.read(runDir.resolve("metrics.jsonl"));

@@ -41,11 +41,6 @@ public final class StageEvaluations {
     }
 
     /** Runs every evaluator of {@code stage} marked {@code when} on {@code model}. */
-    public List<MeasuredEvaluation> run(StageSpec stage, CausalLM model, EvaluatorSpec.When when, long seed) {
-        return run(stage, model, when, seed, new PipelinePaths(stage.pipelineDir(), stage.pipelineDir()));
-    }
-
-    /** Like {@link #run(StageSpec, CausalLM, EvaluatorSpec.When, long)}; evaluators resolve paths with {@code paths}. */
     public List<MeasuredEvaluation> run(StageSpec stage, CausalLM model, EvaluatorSpec.When when, long seed,
                                         PipelinePaths paths) {
         List<MeasuredEvaluation> results = new ArrayList<>();

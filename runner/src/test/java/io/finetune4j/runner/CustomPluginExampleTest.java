@@ -13,6 +13,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -80,7 +81,12 @@ class CustomPluginExampleTest {
 
     private static Path build(Path mvn, Path project) throws IOException, InterruptedException {
         Path log = project.resolve("build.log");
-        Process process = new ProcessBuilder(mvn.toString(), "-q", "-o", "-B", "package")
+        List<String> command = new ArrayList<>(List.of(mvn.toString(), "-q", "-o", "-B", "package"));
+        String repository = System.getProperty("finetune4j.mavenRepo", "");
+        if (!repository.isBlank()) {
+            command.add("-Dmaven.repo.local=" + repository);     // the repository this build resolved into
+        }
+        Process process = new ProcessBuilder(command)
                 .directory(project.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())

@@ -1,5 +1,6 @@
 package io.finetune4j.alignment.ppo;
 
+import io.finetune4j.alignment.rollout.ReferencePolicy;
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;

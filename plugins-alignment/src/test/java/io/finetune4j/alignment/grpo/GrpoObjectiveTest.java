@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
-import io.finetune4j.alignment.ppo.ReferencePolicy;
+import io.finetune4j.alignment.rollout.ReferencePolicy;
 import io.finetune4j.alignment.ppo.RlTestModel;
-import io.finetune4j.alignment.ppo.RolloutSample;
+import io.finetune4j.alignment.rollout.RolloutSample;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ProgressListener;
 import io.finetune4j.api.data.Dataset;

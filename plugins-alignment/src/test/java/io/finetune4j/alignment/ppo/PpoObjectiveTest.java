@@ -1,12 +1,11 @@
 package io.finetune4j.alignment.ppo;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.finetune4j.alignment.rollout.ReferencePolicy;
+import io.finetune4j.alignment.rollout.RolloutBuffer;
+import io.finetune4j.alignment.rollout.RolloutSample;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ProgressListener;
 import io.finetune4j.api.data.Dataset;
@@ -25,6 +24,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class PpoObjectiveTest {
     static final List<String> PROMPTS = List.of("Say:", "Word:", "Next:", "Go:", "Name:", "Pick:", "Then:", "Now:");

@@ -72,7 +72,7 @@ final class GrpoObjective implements Objective {
         this.rollouts = new Rollouts(policy, reward, config.maxCompletionLength(), config.temperature(), seed);
         this.schedule = new PromptSchedule(prompts.size(), seed);
         this.reference = config.beta() == 0 ? null
-                : ReferencePolicy.of(config.reference(), context::resolve, policy, ID);
+                : ReferencePolicy.of(config.reference(), context, ID);
     }
 
     @Override

@@ -77,7 +77,7 @@ final class PpoObjective implements Objective {
         this.klController = new KlController(config.klCoef(), config.adapKlCtrl(), config.target(), config.horizon());
         this.rollouts = new Rollouts(policy, reward, config.responseLength(), config.temperature(), seed);
         this.schedule = new PromptSchedule(prompts.size(), seed);
-        this.reference = ReferencePolicy.of(config.reference(), context::resolve, policy, ID);
+        this.reference = ReferencePolicy.of(config.reference(), context, ID);
     }
 
     @Override

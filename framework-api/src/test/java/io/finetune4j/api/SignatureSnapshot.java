@@ -1,5 +1,7 @@
 package io.finetune4j.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -7,6 +9,7 @@ import java.lang.reflect.Member;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -53,6 +56,23 @@ public final class SignatureSnapshot {
         }
         lines.sort(null);
         return lines;
+    }
+
+    /**
+     * Asserts that {@code lines} equal the checked-in {@code snapshot}; with {@code -D<updateProperty>=true}
+     * it first rewrites the file. {@code what} names the surface in the failure ("The public SPI").
+     */
+    public static void assertMatches(List<String> lines, Path snapshot, String updateProperty, String what)
+            throws IOException {
+        String actual = String.join("\n", lines) + "\n";
+        if (Boolean.getBoolean(updateProperty)) {
+            Files.writeString(snapshot, actual, StandardCharsets.UTF_8);
+        }
+        assertThat(snapshot).as("%s is missing; run with -D%s=true to create it", snapshot, updateProperty)
+                .exists();
+        assertThat(actual)
+                .as("%s changed. If deliberate, rerun with -D%s=true and commit %s.", what, updateProperty, snapshot)
+                .isEqualTo(Files.readString(snapshot, StandardCharsets.UTF_8));
     }
 
     private static void addIfVisible(List<String> lines, String prefix, Member member, String signature) {

@@ -1,11 +1,7 @@
 package io.finetune4j.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,17 +20,7 @@ class SpiSnapshotTest {
 
     @Test
     void publicSignaturesMatchTheSnapshot() throws Exception {
-        String actual = String.join("\n", signatures()) + "\n";
-
-        if (Boolean.getBoolean(UPDATE_PROPERTY)) {
-            Files.writeString(SNAPSHOT, actual, StandardCharsets.UTF_8);
-        }
-        assertThat(SNAPSHOT).as("%s is missing; run with -D%s=true to create it", SNAPSHOT, UPDATE_PROPERTY)
-                .exists();
-        assertThat(actual)
-                .as("The public SPI changed. If deliberate, rerun with -D%s=true and commit %s.",
-                        UPDATE_PROPERTY, SNAPSHOT)
-                .isEqualTo(Files.readString(SNAPSHOT, StandardCharsets.UTF_8));
+        SignatureSnapshot.assertMatches(signatures(), SNAPSHOT, UPDATE_PROPERTY, "The public SPI");
     }
 
     /** One sorted line per public type and per public or protected member, prefixed by the type's name. */

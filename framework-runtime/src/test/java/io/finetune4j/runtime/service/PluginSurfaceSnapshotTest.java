@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.finetune4j.api.SignatureSnapshot;
 import io.finetune4j.runtime.data.TokenizedExample;
 import io.finetune4j.runtime.model.ModelLoader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -25,18 +23,8 @@ class PluginSurfaceSnapshotTest {
 
     @Test
     void pluginSurfaceSignaturesMatchTheSnapshot() throws Exception {
-        String actual = String.join("\n", SignatureSnapshot.signatures(TokenizedExample.class,
-                "io/finetune4j/runtime", PluginSurface::includes)) + "\n";
-
-        if (Boolean.getBoolean(UPDATE_PROPERTY)) {
-            Files.writeString(SNAPSHOT, actual, StandardCharsets.UTF_8);
-        }
-        assertThat(SNAPSHOT).as("%s is missing; run with -D%s=true to create it", SNAPSHOT, UPDATE_PROPERTY)
-                .exists();
-        assertThat(actual)
-                .as("The runtime's plugin surface changed. If deliberate, rerun with -D%s=true and commit %s.",
-                        UPDATE_PROPERTY, SNAPSHOT)
-                .isEqualTo(Files.readString(SNAPSHOT, StandardCharsets.UTF_8));
+        SignatureSnapshot.assertMatches(SignatureSnapshot.signatures(TokenizedExample.class, "io/finetune4j/runtime",
+                PluginSurface::includes), SNAPSHOT, UPDATE_PROPERTY, "The runtime's plugin surface");
     }
 
     @Test

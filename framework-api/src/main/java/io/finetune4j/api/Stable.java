@@ -6,8 +6,13 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** An SPI type whose signatures change only by additions (new {@code default} methods). */
+/**
+ * An SPI type whose signatures change only by additions (new {@code default} methods). On a
+ * framework-runtime class it also marks the class as part of what plugin bundles may use: the runner's
+ * bundle class loader shares runtime classes carrying this or {@link Experimental} and refuses the rest,
+ * so the retention is {@code RUNTIME}.
+ */
 @Documented
-@Retention(RetentionPolicy.CLASS)
+@Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
 public @interface Stable {}

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.Stable;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.reward.RewardFunction;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,6 +33,14 @@ public interface ObjectiveContext {
      */
     default Optional<RewardFunction> reward() {
         return Optional.empty();
+    }
+
+    /**
+     * Loads the second models this objective may need (a reference, a baseline, a judge checkpoint); the runner
+     * provides the runtime's implementation.
+     */
+    default ModelSource models() {
+        throw new UnsupportedOperationException(getClass().getName() + " provides no model source");
     }
 
     /**

@@ -7,6 +7,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.data.Example;
 import io.finetune4j.api.model.TextTokenizer;
 import io.finetune4j.runtime.tokenizer.HfTokenizer;
@@ -35,6 +36,7 @@ import jinjava.javax.el.CompositeELResolver;
  * {@link #render} returns) and a failure for every rendering error instead of jinjava's silent empty output.
  * Immutable and safe to share.
  */
+@Stable
 public final class ChatTemplate {
     /** The setting that means "the tokenizer's own template". */
     public static final String AUTO = "auto";

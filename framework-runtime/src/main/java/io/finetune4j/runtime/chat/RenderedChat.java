@@ -1,5 +1,6 @@
 package io.finetune4j.runtime.chat;
 
+import io.finetune4j.api.Stable;
 import java.util.List;
 
 /**
@@ -9,6 +10,7 @@ import java.util.List;
  * @param generationSpans character spans of the text the template wrapped in {@code {% generation %}} blocks,
  *     in order (transformers' {@code generation_indices}); empty when the template has no such block
  */
+@Stable
 public record RenderedChat(String text, List<Span> generationSpans) {
     public RenderedChat {
         generationSpans = List.copyOf(generationSpans);

@@ -1,6 +1,7 @@
 package io.finetune4j.runtime.data;
 
 import ai.djl.ndarray.NDArray;
+import io.finetune4j.api.Stable;
 
 /**
  * A right-padded batch for causal-LM training, every array in the caller's (step) manager. A forward with
@@ -16,6 +17,7 @@ import ai.djl.ndarray.NDArray;
  * @param tokenCount real tokens in the batch (throughput)
  * @param targetCount target tokens in the batch (the loss's denominator)
  */
+@Stable
 public record CausalLmBatch(NDArray inputIds, NDArray attentionMask, NDArray targetIds, NDArray targetMask,
                             int[] lengths, long tokenCount, long targetCount) {
 

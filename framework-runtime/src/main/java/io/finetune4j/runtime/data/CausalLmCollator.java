@@ -2,12 +2,14 @@ package io.finetune4j.runtime.data;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.finetune4j.api.Stable;
 import java.util.List;
 
 /**
  * Pads tokenized examples on the right into one {@link CausalLmBatch}. Shared by every objective and
  * evaluator that scores tokens of causal-LM sequences (SFT, perplexity, preference objectives).
  */
+@Stable
 public final class CausalLmCollator {
     private CausalLmCollator() {}
 

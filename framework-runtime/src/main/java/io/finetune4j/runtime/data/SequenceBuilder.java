@@ -1,5 +1,6 @@
 package io.finetune4j.runtime.data;
 
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.data.Source;
 import java.util.Arrays;
 
@@ -8,6 +9,7 @@ import java.util.Arrays;
  * an objective knows exactly which tokens came from a completion or an assistant turn without searching for
  * them in a joint tokenization.
  */
+@Stable
 public final class SequenceBuilder {
     private long[] ids = new long[64];
     private boolean[] targets = new boolean[64];

@@ -1,5 +1,6 @@
 package io.finetune4j.runtime.data;
 
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.data.Source;
 import java.util.Arrays;
 
@@ -11,6 +12,7 @@ import java.util.Arrays;
  *     from the tokens before it); {@code targets[0]} is never used, since nothing predicts the first token
  * @param source where the example came from, for error messages
  */
+@Stable
 public record TokenizedExample(long[] ids, boolean[] targets, Source source) {
     public TokenizedExample {
         if (ids.length != targets.length) {

@@ -1,5 +1,7 @@
 package io.finetune4j.runtime.generate;
 
+import io.finetune4j.api.Stable;
+
 /**
  * How {@link Generator} picks tokens.
  *
@@ -9,6 +11,7 @@ package io.finetune4j.runtime.generate;
  * @param topP keep the smallest most-likely set whose probability reaches top_p; 1 for off
  * @param seed seeds the sampler: the same seed gives the same tokens
  */
+@Stable
 public record GenerationConfig(int maxNewTokens, double temperature, int topK, double topP, long seed) {
     public GenerationConfig {
         if (maxNewTokens < 0) {

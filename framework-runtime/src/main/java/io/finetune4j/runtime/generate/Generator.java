@@ -3,6 +3,7 @@ package io.finetune4j.runtime.generate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.api.model.ForwardOutput;
@@ -15,6 +16,7 @@ import java.util.Arrays;
  * only the last position's logits, greedy or sampled ({@link GenerationConfig}), until an EOS id of the
  * model's tokenizer or {@code maxNewTokens}.
  */
+@Stable
 public final class Generator {
     private Generator() {}
 

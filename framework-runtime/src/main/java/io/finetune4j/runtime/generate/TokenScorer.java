@@ -3,10 +3,12 @@ package io.finetune4j.runtime.generate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
 
 /** Log-probabilities of a sequence under a model, from one forward. */
+@Stable
 public final class TokenScorer {
     private TokenScorer() {}
 

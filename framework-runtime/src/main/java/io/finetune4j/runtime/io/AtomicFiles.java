@@ -1,5 +1,6 @@
 package io.finetune4j.runtime.io;
 
+import io.finetune4j.api.Stable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -18,6 +19,7 @@ import java.util.HexFormat;
  * everything goes to a temporary sibling first (same file system, so the final rename is atomic), and
  * a failure before the rename leaves the old content untouched and removes the temporary.
  */
+@Stable
 public final class AtomicFiles {
     private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.model.ModelConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,7 @@ import java.util.stream.Collectors;
  * Reads a Hugging Face checkpoint directory: {@code config.json} and the weights of
  * {@code model.safetensors} or of the shards listed by {@code model.safetensors.index.json}.
  */
+@Stable
 public final class CheckpointReader {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";

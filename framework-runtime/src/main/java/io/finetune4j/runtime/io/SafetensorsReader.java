@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.Stable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -31,6 +32,7 @@ import java.util.Optional;
  * <p>Floating tensors (F64, F32, F16, BF16) load as float32; integer and bool tensors keep their type,
  * except I16, which loads as int32 (see {@link SafetensorsDtype#loadedType()}).
  */
+@Stable
 public final class SafetensorsReader implements AutoCloseable {
     /** Largest header accepted, as the Rust safetensors crate does (100 MB). */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.finetune4j.api.Stable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -26,6 +27,7 @@ import java.util.Map;
  * load → save → load is bit-identical. The file appears atomically: written to a temporary sibling,
  * forced to disk, then moved into place.
  */
+@Stable
 public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CHUNK_ELEMENTS = 1 << 20;

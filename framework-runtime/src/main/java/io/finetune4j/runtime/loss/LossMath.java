@@ -2,6 +2,7 @@ package io.finetune4j.runtime.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.finetune4j.api.Stable;
 
 /**
  * Loss math shared by objectives and evaluators, written once. Every function is safe inside an autograd
@@ -13,6 +14,7 @@ import ai.djl.ndarray.types.DataType;
  * from a {@code Logits.ALL_BUT_LAST} forward, target ids and masks {@code [batch, positions]} already shifted
  * so that position {@code t} holds token {@code t + 1}.
  */
+@Stable
 public final class LossMath {
     private LossMath() {}
 

@@ -2,6 +2,7 @@ package io.finetune4j.runtime.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.model.Linear;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.Optional;
  * (weight {@code [out, in]}) or GPT-2's {@code Conv1D} (weight {@code [in, out]}, {@link #transposed()}).
  * Plugins use it to build merged layers and put them in place with {@code CausalLM.replaceLinear}.
  */
+@Stable
 public final class DenseLinear implements Linear {
     private final String name;
     private final NDArray weight;

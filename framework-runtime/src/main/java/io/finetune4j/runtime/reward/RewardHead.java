@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.runtime.data.CausalLmBatch;
@@ -29,6 +30,7 @@ import java.util.Map;
  * {@code score.weight}) with {@code reward_head.json} describing it; later stages (PPO, reward evaluation)
  * load it with {@link #load} and score sequences of the same base model.
  */
+@Stable
 public final class RewardHead {
     public static final String WEIGHTS_FILE = "reward_head.safetensors";
     public static final String DESCRIPTION_FILE = "reward_head.json";

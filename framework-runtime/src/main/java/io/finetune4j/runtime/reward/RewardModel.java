@@ -3,6 +3,7 @@ package io.finetune4j.runtime.reward;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.runtime.model.ModelLoader;
 import io.finetune4j.runtime.train.NoGradient;
@@ -16,6 +17,7 @@ import java.util.List;
  * {@link RewardHead}. Used by PPO's {@code reward-model} reward function and by preference evaluators.
  * Scores are computed without a gradient, in batches, and every batch's arrays are freed before the next.
  */
+@Stable
 public final class RewardModel implements AutoCloseable {
     private final CausalLM model;
     private final RewardHead head;

@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.api.Stable;
 import io.finetune4j.api.model.TextTokenizer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.Set;
  * <p>Truncation and padding are off: callers decide how long sequences may be (DJL's default silently
  * truncates at 512 tokens).
  */
+@Stable
 public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     /** Max length handed to DJL so it never falls back to its 512-token default; truncation stays off. */
     private static final String NO_LIMIT = String.valueOf(1 << 30);

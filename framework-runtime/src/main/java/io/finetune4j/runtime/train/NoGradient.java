@@ -2,6 +2,7 @@ package io.finetune4j.runtime.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import io.finetune4j.api.Stable;
 import java.util.function.Supplier;
 
 /**
@@ -9,6 +10,7 @@ import java.util.function.Supplier;
  * trainer's gradient collector: rollouts generated inside an objective's step (PPO, GRPO) then build no
  * graph and keep no activations. Recording is restored afterwards, also when {@code body} throws.
  */
+@Stable
 public final class NoGradient {
     private NoGradient() {}
 

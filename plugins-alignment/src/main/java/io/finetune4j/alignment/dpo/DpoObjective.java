@@ -8,10 +8,10 @@ import io.finetune4j.alignment.preference.PreferencePair;
 import io.finetune4j.alignment.preference.PreferenceTokenizer;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveStep;
-import io.finetune4j.runtime.model.ModelLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -42,16 +42,16 @@ final class DpoObjective implements Objective {
         this.lossType = DpoLossType.parse(config.lossType());
         this.pairs = new PreferenceTokenizer(policy.tokenizer(), context.maxLength(), "dpo")
                 .tokenizeAll(context.trainData(), "dpo");
-        this.referenceIsPolicy = config.reference().equals(DpoObjectiveProvider.ADAPTERS_DISABLED);
+        this.referenceIsPolicy = config.reference().equals(ModelSource.ADAPTERS_DISABLED);
         if (referenceIsPolicy) {
             boolean baseTrains = policy.parameters().values().stream().anyMatch(NDArray::hasGradient);
             if (baseTrains && !config.precomputeRefLogProbs()) {
-                throw new ConfigException("reference: '" + DpoObjectiveProvider.ADAPTERS_DISABLED + "' is the"
+                throw new ConfigException("reference: '" + ModelSource.ADAPTERS_DISABLED + "' is the"
                         + " policy itself when the method trains the base weights; use an adapter method, set"
                         + " precompute_ref_log_probs: true, or give a checkpoint directory");
             }
         } else {
-            referenceModel = loadReference(Path.of(config.reference()));
+            referenceModel = loadReference(Path.of(config.reference()), context.models());
         }
         if (config.precomputeRefLogProbs()) {
             referenceChosen = new double[pairs.size()];
@@ -136,19 +136,12 @@ final class DpoObjective implements Objective {
         }
     }
 
-    private CausalLM loadReference(Path dir) {
+    private CausalLM loadReference(Path dir, ModelSource models) {
         if (!Files.isDirectory(dir)) {
             throw new ConfigException("reference: no checkpoint directory at " + dir.toAbsolutePath()
-                    + "; use '" + DpoObjectiveProvider.ADAPTERS_DISABLED + "' or a model directory");
+                    + "; use '" + ModelSource.ADAPTERS_DISABLED + "' or a model directory");
         }
-        CausalLM model = ModelLoader.load(dir, policy.device());
-        if (model.config().vocabSize() != policy.config().vocabSize()) {
-            int vocab = model.config().vocabSize();
-            model.close();
-            throw new ConfigException("reference: the checkpoint at " + dir + " has vocabulary size " + vocab
-                    + ", the policy " + policy.config().vocabSize() + "; both must share one tokenizer");
-        }
-        return model;
+        return models.loadSharingVocabulary(dir, policy, "the policy", "reference");
     }
 
     /** Precomputed reference log-probs of pair {@code index}: {chosen, rejected} (null when not precomputed). */

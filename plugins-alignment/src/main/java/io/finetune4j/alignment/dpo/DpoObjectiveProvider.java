@@ -1,6 +1,7 @@
 package io.finetune4j.alignment.dpo;
 
 import io.finetune4j.api.ConfigProblems;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
@@ -15,14 +16,11 @@ import io.finetune4j.api.objective.ObjectiveProvider;
  * SFT model the reference without a second copy of its weights.
  */
 public final class DpoObjectiveProvider implements ObjectiveProvider<DpoConfig> {
-    /** The {@code reference} value that uses the policy with its adapters disabled. */
-    public static final String ADAPTERS_DISABLED = "adapters-disabled";
-
     @Override public String id() { return "dpo"; }
 
     @Override public String description() { return "Direct preference optimization on chosen/rejected pairs"; }
 
-    @Override public DpoConfig defaults() { return new DpoConfig(0.1, "sigmoid", 0.0, ADAPTERS_DISABLED, false); }
+    @Override public DpoConfig defaults() { return new DpoConfig(0.1, "sigmoid", 0.0, ModelSource.ADAPTERS_DISABLED, false); }
 
     @Override
     public void validate(DpoConfig config, ConfigProblems problems) {
@@ -33,7 +31,7 @@ public final class DpoObjectiveProvider implements ObjectiveProvider<DpoConfig> 
         problems.check(config.labelSmoothing() >= 0 && config.labelSmoothing() < 0.5, "label_smoothing",
                 "must be in [0, 0.5), was %s", config.labelSmoothing());
         problems.check(config.reference() != null && !config.reference().isBlank(), "reference",
-                "must be '%s' or a checkpoint directory", ADAPTERS_DISABLED);
+                "must be '%s' or a checkpoint directory", ModelSource.ADAPTERS_DISABLED);
     }
 
     @Override

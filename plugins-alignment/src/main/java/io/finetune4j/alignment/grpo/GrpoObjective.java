@@ -2,15 +2,15 @@ package io.finetune4j.alignment.grpo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.finetune4j.alignment.ppo.PromptRow;
-import io.finetune4j.alignment.ppo.PromptSchedule;
-import io.finetune4j.alignment.ppo.ReferencePolicy;
-import io.finetune4j.alignment.ppo.RolloutBuffer;
-import io.finetune4j.alignment.ppo.RolloutPrompts;
-import io.finetune4j.alignment.ppo.RolloutSample;
-import io.finetune4j.alignment.ppo.Rollouts;
-import io.finetune4j.alignment.ppo.SequenceBatch;
-import io.finetune4j.alignment.ppo.TokenScores;
+import io.finetune4j.alignment.rollout.PromptRow;
+import io.finetune4j.alignment.rollout.PromptSchedule;
+import io.finetune4j.alignment.rollout.ReferencePolicy;
+import io.finetune4j.alignment.rollout.RolloutBuffer;
+import io.finetune4j.alignment.rollout.RolloutPrompts;
+import io.finetune4j.alignment.rollout.RolloutSample;
+import io.finetune4j.alignment.rollout.Rollouts;
+import io.finetune4j.alignment.rollout.SequenceBatch;
+import io.finetune4j.alignment.rollout.TokenScores;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.objective.Objective;
@@ -72,7 +72,7 @@ final class GrpoObjective implements Objective {
         this.rollouts = new Rollouts(policy, reward, config.maxCompletionLength(), config.temperature(), seed);
         this.schedule = new PromptSchedule(prompts.size(), seed);
         this.reference = config.beta() == 0 ? null
-                : ReferencePolicy.of(config.reference(), context::resolve, policy, ID);
+                : ReferencePolicy.of(config.reference(), context, ID);
     }
 
     @Override

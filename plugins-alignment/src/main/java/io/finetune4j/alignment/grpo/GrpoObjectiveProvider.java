@@ -1,7 +1,7 @@
 package io.finetune4j.alignment.grpo;
 
-import io.finetune4j.alignment.ppo.ReferencePolicy;
 import io.finetune4j.api.ConfigProblems;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
@@ -19,7 +19,7 @@ public final class GrpoObjectiveProvider implements ObjectiveProvider<GrpoConfig
 
     @Override
     public GrpoConfig defaults() {
-        return new GrpoConfig(8, 256, 1.0, 0.04, 0.2, 1, "grpo", true, 0, ReferencePolicy.ADAPTERS_DISABLED);
+        return new GrpoConfig(8, 256, 1.0, 0.04, 0.2, 1, "grpo", true, 0, ModelSource.ADAPTERS_DISABLED);
     }
 
     @Override
@@ -43,7 +43,7 @@ public final class GrpoObjectiveProvider implements ObjectiveProvider<GrpoConfig
                 "generation_batch_size", "must be 0 (automatic) or a positive multiple of num_generations (%d), was %d",
                 config.numGenerations(), config.generationBatchSize());
         problems.check(config.reference() != null && !config.reference().isBlank(), "reference",
-                "must be '%s' or a checkpoint directory", ReferencePolicy.ADAPTERS_DISABLED);
+                "must be '%s' or a checkpoint directory", ModelSource.ADAPTERS_DISABLED);
     }
 
     @Override

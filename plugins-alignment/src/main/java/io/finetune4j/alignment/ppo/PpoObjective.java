@@ -2,6 +2,15 @@ package io.finetune4j.alignment.ppo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.finetune4j.alignment.rollout.PromptRow;
+import io.finetune4j.alignment.rollout.PromptSchedule;
+import io.finetune4j.alignment.rollout.ReferencePolicy;
+import io.finetune4j.alignment.rollout.RolloutBuffer;
+import io.finetune4j.alignment.rollout.RolloutPrompts;
+import io.finetune4j.alignment.rollout.RolloutSample;
+import io.finetune4j.alignment.rollout.Rollouts;
+import io.finetune4j.alignment.rollout.SequenceBatch;
+import io.finetune4j.alignment.rollout.TokenScores;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.objective.Objective;
@@ -68,7 +77,7 @@ final class PpoObjective implements Objective {
         this.klController = new KlController(config.klCoef(), config.adapKlCtrl(), config.target(), config.horizon());
         this.rollouts = new Rollouts(policy, reward, config.responseLength(), config.temperature(), seed);
         this.schedule = new PromptSchedule(prompts.size(), seed);
-        this.reference = ReferencePolicy.of(config.reference(), context::resolve, policy, ID);
+        this.reference = ReferencePolicy.of(config.reference(), context, ID);
     }
 
     @Override
@@ -98,7 +107,7 @@ final class PpoObjective implements Objective {
         }
         List<RolloutSample> samples = rollouts.generate(rows);
         rollouts.score(samples, config.missingEosPenalty());
-        rollouts.forwardScores(samples, head, reference, microBatch, parent);
+        rollouts.forwardScores(samples, head::values, reference, microBatch, parent);
         bufferKlCoef = klController.value();
         advantages(samples, config, bufferKlCoef, estimator);
         double meanKl = samples.stream().mapToDouble(RolloutSample::klSum).average().orElse(0);
@@ -115,8 +124,8 @@ final class PpoObjective implements Objective {
         for (int i = 0; i < samples.size(); i++) {
             RolloutSample sample = samples.get(i);
             double[] kl = PpoMath.kl(sample.oldLogProbs(), sample.referenceLogProbs(), estimator);
-            sample.klSum = PpoMath.sum(kl);
-            sample.nonScoreRewardSum = -klCoef * sample.klSum;
+            sample.setKlSum(PpoMath.sum(kl));
+            sample.setNonScoreRewardSum(-klCoef * sample.klSum());
             rewards[i] = PpoMath.rewards(kl, klCoef, sample.score());
         }
         if (config.whitenRewards()) {
@@ -127,7 +136,7 @@ final class PpoObjective implements Objective {
             RolloutSample sample = samples.get(i);
             double[][] gae = PpoMath.gae(rewards[i], sample.values(), config.gamma(), config.lam());
             advantages[i] = gae[0];
-            sample.returns = gae[1];
+            sample.setReturns(gae[1]);
         }
         double[][] whitened = PpoMath.whiten(advantages, true);
         for (int i = 0; i < samples.size(); i++) {

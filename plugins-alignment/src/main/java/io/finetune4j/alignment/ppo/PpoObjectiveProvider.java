@@ -1,6 +1,7 @@
 package io.finetune4j.alignment.ppo;
 
 import io.finetune4j.api.ConfigProblems;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
@@ -19,7 +20,7 @@ public final class PpoObjectiveProvider implements ObjectiveProvider<PpoConfig> 
     @Override
     public PpoConfig defaults() {
         return new PpoConfig(4, 1, 53, 0.7, 0.05, "k1", false, 6.0, 10000, 0.2, 0.2, 0.1, 1.0, 0.95, false, 0.0,
-                ReferencePolicy.ADAPTERS_DISABLED);
+                ModelSource.ADAPTERS_DISABLED);
     }
 
     @Override
@@ -51,7 +52,7 @@ public final class PpoObjectiveProvider implements ObjectiveProvider<PpoConfig> 
         problems.check(config.missingEosPenalty() >= 0 && Double.isFinite(config.missingEosPenalty()),
                 "missing_eos_penalty", "must be >= 0 (0 = off), was %s", config.missingEosPenalty());
         problems.check(config.reference() != null && !config.reference().isBlank(), "reference",
-                "must be '%s' or a checkpoint directory", ReferencePolicy.ADAPTERS_DISABLED);
+                "must be '%s' or a checkpoint directory", ModelSource.ADAPTERS_DISABLED);
     }
 
     @Override

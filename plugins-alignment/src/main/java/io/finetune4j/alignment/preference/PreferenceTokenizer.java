@@ -5,22 +5,17 @@ import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.data.Example;
 import io.finetune4j.api.data.Source;
 import io.finetune4j.api.model.TextTokenizer;
-import io.finetune4j.runtime.data.SequenceBuilder;
+import io.finetune4j.runtime.data.CompletionSequence;
 import io.finetune4j.runtime.data.TokenizedExample;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Tokenizes preference rows as TRL's {@code DPOTrainer.tokenize_row} does: the prompt with the tokenizer's
- * special tokens (a BOS where the tokenizer adds one), then the completion without special tokens, then the
- * first EOS id. Prompt tokens are context; the completion and its EOS are the targets whose log-probs are
- * summed.
- *
- * <p>Truncation follows TRL's default {@code truncation_mode="keep_end"}: a sequence longer than
- * {@code max_length} keeps its last {@code max_length} tokens, so the start of the prompt (its BOS first) is
- * dropped before any completion token. Chosen and rejected sequences are truncated independently, as TRL
+ * Tokenizes preference rows as TRL's {@code DPOTrainer.tokenize_row} does, each of chosen and rejected by
+ * the runtime's {@link CompletionSequence} rule (prompt with special tokens, completion, EOS; keep_end
+ * truncation to {@code max_length}). Prompt tokens are context; the completion and its EOS are the targets
+ * whose log-probs are summed. Chosen and rejected sequences are truncated independently, as TRL
  * does per row. TRL's separate {@code max_prompt_length}/{@code max_completion_length} limits are not offered.
  *
  * <p>Rejected with file and line: a row of another kind, an empty {@code chosen} or {@code rejected}
@@ -81,21 +76,6 @@ public final class PreferenceTokenizer {
                     "%s: \"%s\" is empty; a preference row needs a non-empty chosen and rejected completion",
                     source, key));
         }
-        SequenceBuilder sequence = new SequenceBuilder()
-                .add(prompt, false)
-                .add(completion, true)
-                .add(eos, true);
-        return keepEnd(sequence.build(source));
-    }
-
-    /** TRL's keep_end: the last {@code max_length} tokens. */
-    private TokenizedExample keepEnd(TokenizedExample full) {
-        int length = full.length();
-        if (length <= maxLength) {
-            return full;
-        }
-        long[] ids = Arrays.copyOfRange(full.ids(), length - maxLength, length);
-        boolean[] targets = Arrays.copyOfRange(full.targets(), length - maxLength, length);
-        return new TokenizedExample(ids, targets, full.source());
+        return CompletionSequence.of(prompt, completion, eos, maxLength, source);
     }
 }

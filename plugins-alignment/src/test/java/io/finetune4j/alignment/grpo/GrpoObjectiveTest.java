@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
-import io.finetune4j.alignment.ppo.ReferencePolicy;
 import io.finetune4j.alignment.ppo.RlTestModel;
-import io.finetune4j.alignment.ppo.RolloutSample;
+import io.finetune4j.alignment.rollout.RolloutSample;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ProgressListener;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.model.AdapterScope;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.runtime.generate.TokenScorer;
 import io.finetune4j.runtime.train.Trainer;
 import io.finetune4j.runtime.train.TrainingConfig;
@@ -46,7 +46,7 @@ class GrpoObjectiveTest {
 
     static GrpoConfig config(int generations, double beta, int iterations, String lossType, int generationBatch) {
         return new GrpoConfig(generations, 4, 1.0, beta, 0.2, iterations, lossType, true, generationBatch,
-                ReferencePolicy.ADAPTERS_DISABLED);
+                ModelSource.ADAPTERS_DISABLED);
     }
 
     private GrpoObjective objective(GrpoConfig config) {
@@ -114,7 +114,7 @@ class GrpoObjectiveTest {
         rl.model.parameters().forEach((name, array) -> baseBefore.put(name, array.toFloatArray()));
         double before = rl.sampledReward(PROMPTS, 24, 3);
         GrpoObjective objective = new GrpoObjective(new GrpoConfig(4, 3, 1.0, 0.01, 0.2, 1, "grpo", true, 8,
-                ReferencePolicy.ADAPTERS_DISABLED), rl.context(32, rl.letterReward, DATA));
+                ModelSource.ADAPTERS_DISABLED), rl.context(32, rl.letterReward, DATA));
         List<Map<String, Double>> logs = new ArrayList<>();
         TrainingConfig training = new TrainingConfig(1, 8, 8, 1, 1e-1, 0.0, 0.9, 0.999, 1e-8, 0, "constant", 1.0, 1, 7);
 

@@ -1,17 +1,17 @@
 package io.finetune4j.alignment.ppo;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.finetune4j.alignment.rollout.ReferencePolicy;
+import io.finetune4j.alignment.rollout.RolloutBuffer;
+import io.finetune4j.alignment.rollout.RolloutSample;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ProgressListener;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.model.AdapterScope;
 import io.finetune4j.api.model.ForwardInput;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.runtime.generate.TokenScorer;
 import io.finetune4j.runtime.io.SafetensorsReader;
 import io.finetune4j.runtime.train.Trainer;
@@ -25,6 +25,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class PpoObjectiveTest {
     static final List<String> PROMPTS = List.of("Say:", "Word:", "Next:", "Go:", "Name:", "Pick:", "Then:", "Now:");
@@ -52,7 +55,7 @@ class PpoObjectiveTest {
     static PpoConfig config(double temperature, double klCoef, boolean adaptive, int epochs, int miniBatches,
                             int responseLength) {
         return new PpoConfig(epochs, miniBatches, responseLength, temperature, klCoef, "k1", adaptive, 6.0, 10000, 0.2, 0.2, 0.1,
-                1.0, 0.95, false, 0.0, ReferencePolicy.ADAPTERS_DISABLED);
+                1.0, 0.95, false, 0.0, ModelSource.ADAPTERS_DISABLED);
     }
 
     private PpoObjective objective(PpoConfig config) {
@@ -235,7 +238,7 @@ class PpoObjectiveTest {
         PpoConfig base = config(1.0, 0.05, false, 1, 1);
         PpoConfig config = new PpoConfig(1, 1, 4, 1.0, 0.05, "k3", false, 6.0, 10000, 0.2, 0.2, 0.1, 1.0, 0.95, true,
                 0.5, checkpoint.toString());
-        assertThat(base.reference()).isEqualTo(ReferencePolicy.ADAPTERS_DISABLED);
+        assertThat(base.reference()).isEqualTo(ModelSource.ADAPTERS_DISABLED);
         PpoObjective objective = objective(config);
         try (NDManager step = rl.model.manager().newSubManager()) {
             objective.compute(List.of(0, 1), step);

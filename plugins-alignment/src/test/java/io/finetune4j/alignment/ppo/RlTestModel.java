@@ -7,11 +7,13 @@ import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.data.Example;
 import io.finetune4j.api.data.Source;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.reward.RewardFunction;
 import io.finetune4j.api.reward.RewardInput;
 import io.finetune4j.runtime.generate.GenerationConfig;
 import io.finetune4j.runtime.generate.Generator;
+import io.finetune4j.runtime.service.CheckpointModelSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -96,6 +98,11 @@ public final class RlTestModel implements AutoCloseable {
 
     record Context(CausalLM policy, List<Dataset> trainData, int maxLength, long seed, NDManager manager,
                    Optional<RewardFunction> reward) implements ObjectiveContext {
+        @Override
+        public ModelSource models() {
+            return CheckpointModelSource.INSTANCE;
+        }
+
         @Override
         public Path resolve(String path) {
             return Path.of(path);

@@ -9,9 +9,11 @@ import io.finetune4j.api.data.Example;
 import io.finetune4j.api.data.Source;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.runtime.generate.TokenScorer;
 import io.finetune4j.runtime.model.ModelFactory;
+import io.finetune4j.runtime.service.CheckpointModelSource;
 import io.finetune4j.runtime.tokenizer.HfTokenizer;
 import io.finetune4j.runtime.tokenizer.TokenizerFiles;
 import java.nio.file.Path;
@@ -106,7 +108,12 @@ public final class PreferenceTestModel implements AutoCloseable {
     }
 
     record Context(CausalLM policy, List<Dataset> trainData, int maxLength, long seed, NDManager manager)
-            implements ObjectiveContext {}
+            implements ObjectiveContext {
+        @Override
+        public ModelSource models() {
+            return CheckpointModelSource.INSTANCE;
+        }
+    }
 
     private record ShiftLinear(Linear wrapped, NDArray delta, CausalLM model) implements Linear {
         @Override public String name() { return wrapped.name(); }

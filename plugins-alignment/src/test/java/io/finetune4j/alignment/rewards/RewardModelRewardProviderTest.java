@@ -15,6 +15,7 @@ import io.finetune4j.api.RewardFunctionProviderContract;
 import io.finetune4j.api.data.Source;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.model.TextTokenizer;
 import io.finetune4j.api.reward.RewardContext;
 import io.finetune4j.api.reward.RewardFunction;
@@ -23,6 +24,7 @@ import io.finetune4j.api.reward.RewardInput;
 import io.finetune4j.runtime.model.ModelLoader;
 import io.finetune4j.runtime.reward.RewardHead;
 import io.finetune4j.runtime.reward.RewardModel;
+import io.finetune4j.runtime.service.CheckpointModelSource;
 import io.finetune4j.runtime.tokenizer.HfTokenizer;
 import io.finetune4j.runtime.tokenizer.TokenizerFiles;
 import java.nio.file.Path;
@@ -40,6 +42,11 @@ class RewardModelRewardProviderTest implements RewardFunctionProviderContract<Re
     }
 
     record Context(TextTokenizer tokenizer, Device device, Path base) implements RewardContext {
+        @Override
+        public ModelSource models() {
+            return CheckpointModelSource.INSTANCE;
+        }
+
         @Override
         public Path resolve(String path) {
             return path.startsWith("stage:") ? base.resolve(path.substring("stage:".length())) : Path.of(path);

@@ -4,8 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.runtime.model.ModelFactory;
+import io.finetune4j.runtime.service.CheckpointModelSource;
 import io.finetune4j.runtime.tokenizer.HfTokenizer;
 import io.finetune4j.runtime.tokenizer.TokenizerFiles;
 import java.nio.file.Path;
@@ -42,5 +44,10 @@ final class TinyLm implements AutoCloseable {
     }
 
     record Context(CausalLM policy, List<Dataset> trainData, int maxLength, long seed, NDManager manager)
-            implements ObjectiveContext {}
+            implements ObjectiveContext {
+        @Override
+        public ModelSource models() {
+            return CheckpointModelSource.INSTANCE;
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.finetune4j.eval.judge;
 
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.eval.generation.GenerationOptions;
 import io.finetune4j.eval.preference.ComparedModel;
 
@@ -23,7 +24,7 @@ public record LlmJudgeConfig(String judge, String baseline, String rubric, Strin
                              int maxNewTokens, double temperature, int topK, double topP, long seed) {
     static LlmJudgeConfig defaults() {
         GenerationOptions g = GenerationOptions.defaults();
-        return new LlmJudgeConfig("", ComparedModel.ADAPTERS_DISABLED, JudgeRubric.DEFAULT, "A", "B",
+        return new LlmJudgeConfig("", ModelSource.ADAPTERS_DISABLED, JudgeRubric.DEFAULT, "A", "B",
                 g.maxNewTokens(), g.temperature(), g.topK(), g.topP(), g.seed());
     }
 

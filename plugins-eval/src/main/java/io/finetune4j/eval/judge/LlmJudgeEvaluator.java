@@ -15,7 +15,6 @@ import io.finetune4j.eval.preference.ComparedModel;
 import io.finetune4j.eval.preference.PreferenceRows;
 import io.finetune4j.eval.preference.PromptGenerations;
 import io.finetune4j.runtime.generate.GenerationConfig;
-import io.finetune4j.runtime.model.ModelLoader;
 import io.finetune4j.runtime.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,7 +64,7 @@ final class LlmJudgeEvaluator implements Evaluator {
         try {
             Answers a = Answers.generate(model, prompts, sources, generation, () -> progress.advance(1, "model"), ID);
             Answers b = baseline.answer(context, prompts, sources, generation, () -> progress.advance(1, "baseline"), ID);
-            try (CausalLM judgeModel = ModelLoader.load(judgeDir, model.device())) {
+            try (CausalLM judgeModel = context.models().load(judgeDir, model.device())) {
                 Judge judge = new LogLikelihoodJudge(judgeModel, config.rubric(), config.verdictA(), config.verdictB(), ID);
                 return score(judge, prompts, a.texts(), b.texts(), sources, () -> progress.advance(1, "judge"));
             }

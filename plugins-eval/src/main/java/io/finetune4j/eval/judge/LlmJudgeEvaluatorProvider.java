@@ -3,6 +3,7 @@ package io.finetune4j.eval.judge;
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.EvaluatorProvider;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.eval.preference.ComparedModel;
 
 /** Creates the {@code llm-judge} evaluator: pairwise comparison with a baseline by a local judge model. */
@@ -20,7 +21,7 @@ public final class LlmJudgeEvaluatorProvider implements EvaluatorProvider<LlmJud
     public void validate(LlmJudgeConfig config, ConfigProblems problems) {
         problems.check(config.judge() != null, "judge", "must be a path");
         problems.check(config.baseline() != null && !config.baseline().isBlank(), "baseline",
-                "must be '%s' or a checkpoint directory", ComparedModel.ADAPTERS_DISABLED);
+                "must be '%s' or a checkpoint directory", ModelSource.ADAPTERS_DISABLED);
         if (problems.check(config.rubric() != null, "rubric", "must be text")) {
             for (String placeholder : JudgeRubric.PLACEHOLDERS) {
                 problems.check(config.rubric().contains(placeholder), "rubric", "must contain %s", placeholder);

@@ -2,6 +2,7 @@ package io.finetune4j.eval.preference;
 
 import io.finetune4j.api.data.Source;
 import io.finetune4j.api.eval.EvalContext;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.runtime.generate.GenerationConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class Baseline {
      * forward over {@code probe}), else that the directory holds a checkpoint.
      */
     public static Baseline check(EvalContext context, String raw, String evaluatorId, long[] probe) {
-        if (raw.equals(ComparedModel.ADAPTERS_DISABLED)) {
+        if (raw.equals(ModelSource.ADAPTERS_DISABLED)) {
             ComparedModel.requireAdapters(context.model(), probe, evaluatorId, KEY);
             return new Baseline(null);
         }
@@ -43,7 +44,7 @@ public final class Baseline {
                           Runnable afterEach, String evaluatorId) {
         try (ComparedModel model = dir == null
                 ? ComparedModel.adaptersDisabled(context.model())
-                : ComparedModel.load(dir, context.model())) {
+                : ComparedModel.load(context, dir)) {
             return model.call(m -> Answers.generate(m, prompts, sources, config, afterEach, evaluatorId));
         }
     }

@@ -8,8 +8,8 @@ import io.finetune4j.api.model.AdapterScope;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.runtime.io.CheckpointReader;
-import io.finetune4j.runtime.model.ModelLoader;
 import io.finetune4j.runtime.reward.RewardHead;
 import io.finetune4j.runtime.train.NoGradient;
 import java.nio.file.Files;
@@ -24,9 +24,6 @@ import java.util.function.Function;
  * or a checkpoint directory loaded for the evaluation and closed with this object.
  */
 public final class ComparedModel implements AutoCloseable {
-    /** The setting value that selects the evaluated model's base. */
-    public static final String ADAPTERS_DISABLED = "adapters-disabled";
-
     private final CausalLM model;
     private final boolean disableAdapters;
     private final boolean owned;
@@ -42,9 +39,9 @@ public final class ComparedModel implements AutoCloseable {
         return new ComparedModel(evaluated, true, false);
     }
 
-    /** Loads the checkpoint in {@code modelDir} (see {@link #modelDir}) on the evaluated model's device. */
-    public static ComparedModel load(Path modelDir, CausalLM evaluated) {
-        return new ComparedModel(ModelLoader.load(modelDir, evaluated.device()), false, true);
+    /** Loads the checkpoint in {@code modelDir} (see {@link #modelDir}) through the context's model source. */
+    public static ComparedModel load(EvalContext context, Path modelDir) {
+        return new ComparedModel(context.models().load(modelDir, context.model().device()), false, true);
     }
 
     public boolean isAdaptersDisabled() {
@@ -112,15 +109,10 @@ public final class ComparedModel implements AutoCloseable {
         }
     }
 
-    /** A ConfigException unless the checkpoint in {@code modelDir} has {@code expectedVocab} tokens. */
-    public static void requireVocab(Path modelDir, int expectedVocab, String expectedWhat, String evaluatorId,
-                                    String key) {
-        int vocab = CheckpointReader.readConfig(modelDir).vocabSize();
-        if (vocab != expectedVocab) {
-            throw new ConfigException(String.format(Locale.ROOT, "%s: %s: the checkpoint at %s has vocabulary size"
-                    + " %d but %s has %d; both must share one tokenizer", evaluatorId, key, modelDir, vocab,
-                    expectedWhat, expectedVocab));
-        }
+    /** A ConfigException unless the checkpoint in {@code modelDir} shares the evaluated model's vocabulary. */
+    public static void requireVocab(EvalContext context, Path modelDir, String evaluatorId, String key) {
+        context.models().requireSharedVocabulary(modelDir, context.model().config().vocabSize(),
+                "the evaluated model", evaluatorId + ": " + key);
     }
 
     /**
@@ -136,7 +128,7 @@ public final class ComparedModel implements AutoCloseable {
         throw new ConfigException(String.format(Locale.ROOT, "%s: %s: '%s' needs a model with adapters, but the"
                 + " evaluated model has none (merged or fully fine-tuned weights), so it would be compared with"
                 + " itself; give a checkpoint directory instead, e.g. %s: stage:sft or %s: path/to/base-model",
-                evaluatorId, key, ADAPTERS_DISABLED, key, key));
+                evaluatorId, key, ModelSource.ADAPTERS_DISABLED, key, key));
     }
 
     private static boolean wraps(Linear linear) {

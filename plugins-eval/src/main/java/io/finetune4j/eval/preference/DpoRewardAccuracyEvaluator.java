@@ -7,6 +7,8 @@ import io.finetune4j.api.eval.EvalContext;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.Metric;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ModelSource;
+import io.finetune4j.runtime.data.CompletionSequence;
 import io.finetune4j.runtime.data.TokenizedExample;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,7 +37,7 @@ final class DpoRewardAccuracyEvaluator implements Evaluator {
     @Override
     public void checkData(Dataset data) {
         PreferenceRows.requirePath(config.reference(), ID, "reference",
-                "'" + ComparedModel.ADAPTERS_DISABLED + "' or the reference checkpoint");
+                "'" + ModelSource.ADAPTERS_DISABLED + "' or the reference checkpoint");
         PreferenceRows.requirePairs(data, ID);
     }
 
@@ -48,9 +50,9 @@ final class DpoRewardAccuracyEvaluator implements Evaluator {
         // rows 2i and 2i+1 are pair i's chosen and rejected sequences
         List<TokenizedExample> rows = new ArrayList<>(2 * pairs.size());
         for (Example.Preference pair : pairs) {
-            rows.add(CompletionSequences.of(policy.tokenizer(), pair.prompt(), pair.chosen(), eos,
+            rows.add(CompletionSequence.of(policy.tokenizer(), pair.prompt(), pair.chosen(), eos,
                     context.maxLength(), pair.source()));
-            rows.add(CompletionSequences.of(policy.tokenizer(), pair.prompt(), pair.rejected(), eos,
+            rows.add(CompletionSequence.of(policy.tokenizer(), pair.prompt(), pair.rejected(), eos,
                     context.maxLength(), pair.source()));
         }
         try (ComparedModel reference = reference(context, rows.get(0).ids())) {
@@ -73,13 +75,13 @@ final class DpoRewardAccuracyEvaluator implements Evaluator {
     /** The reference, checked (adapters present, or the checkpoint's vocabulary) before any scoring. */
     private ComparedModel reference(EvalContext context, long[] probe) {
         CausalLM policy = context.model();
-        if (config.reference().equals(ComparedModel.ADAPTERS_DISABLED)) {
+        if (config.reference().equals(ModelSource.ADAPTERS_DISABLED)) {
             ComparedModel.requireAdapters(policy, probe, ID, "reference");
             return ComparedModel.adaptersDisabled(policy);
         }
         Path dir = ComparedModel.modelDir(context, config.reference(), ID, "reference");
-        ComparedModel.requireVocab(dir, policy.config().vocabSize(), "the evaluated model", ID, "reference");
-        return ComparedModel.load(dir, policy);
+        ComparedModel.requireVocab(context, dir, ID, "reference");
+        return ComparedModel.load(context, dir);
     }
 
     /** Metrics from interleaved sums: element 2i is pair i's chosen sequence, 2i+1 its rejected one. */

@@ -3,6 +3,7 @@ package io.finetune4j.eval.preference;
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.EvaluatorProvider;
+import io.finetune4j.api.model.ModelSource;
 
 /** Creates the {@code dpo-reward-accuracy} evaluator: DPO's implicit rewards on held-out preference pairs. */
 public final class DpoRewardAccuracyEvaluatorProvider implements EvaluatorProvider<DpoRewardAccuracyConfig> {
@@ -14,14 +15,14 @@ public final class DpoRewardAccuracyEvaluatorProvider implements EvaluatorProvid
 
     @Override
     public DpoRewardAccuracyConfig defaults() {
-        return new DpoRewardAccuracyConfig(0.1, ComparedModel.ADAPTERS_DISABLED, 4);
+        return new DpoRewardAccuracyConfig(0.1, ModelSource.ADAPTERS_DISABLED, 4);
     }
 
     @Override
     public void validate(DpoRewardAccuracyConfig config, ConfigProblems problems) {
         problems.check(config.beta() > 0 && Double.isFinite(config.beta()), "beta", "must be > 0, was %s", config.beta());
         problems.check(config.reference() != null && !config.reference().isBlank(), "reference",
-                "must be '%s' or a checkpoint directory", ComparedModel.ADAPTERS_DISABLED);
+                "must be '%s' or a checkpoint directory", ModelSource.ADAPTERS_DISABLED);
         problems.check(config.batchSize() > 0, "batch_size", "must be > 0, was %d", config.batchSize());
     }
 

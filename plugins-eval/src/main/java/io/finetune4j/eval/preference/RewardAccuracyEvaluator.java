@@ -7,6 +7,7 @@ import io.finetune4j.api.eval.EvalContext;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.Metric;
 import io.finetune4j.api.model.TextTokenizer;
+import io.finetune4j.runtime.data.CompletionSequence;
 import io.finetune4j.runtime.reward.RewardModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +83,6 @@ final class RewardAccuracyEvaluator implements Evaluator {
     }
 
     private static long[] sequence(TextTokenizer tokenizer, String prompt, String completion, long eos, int maxLength) {
-        return CompletionSequences.of(tokenizer, prompt, completion, eos, maxLength, null).ids();
+        return CompletionSequence.of(tokenizer, prompt, completion, eos, maxLength, null).ids();
     }
 }

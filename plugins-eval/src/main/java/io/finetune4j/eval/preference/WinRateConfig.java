@@ -1,5 +1,6 @@
 package io.finetune4j.eval.preference;
 
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.eval.generation.GenerationOptions;
 
 /**
@@ -19,7 +20,7 @@ public record WinRateConfig(String rewardModel, String baseline, int maxNewToken
                             double topP, long seed, int batchSize) {
     static WinRateConfig defaults() {
         GenerationOptions g = GenerationOptions.defaults();
-        return new WinRateConfig("", ComparedModel.ADAPTERS_DISABLED, g.maxNewTokens(), g.temperature(), g.topK(),
+        return new WinRateConfig("", ModelSource.ADAPTERS_DISABLED, g.maxNewTokens(), g.temperature(), g.topK(),
                 g.topP(), g.seed(), 8);
     }
 

@@ -8,6 +8,7 @@ import io.finetune4j.api.eval.EvalContext;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.Metric;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.runtime.data.CompletionSequence;
 import io.finetune4j.runtime.generate.GenerationConfig;
 import io.finetune4j.runtime.reward.RewardModel;
 import io.finetune4j.runtime.tokenizer.HfTokenizer;
@@ -81,11 +82,10 @@ final class WinRateEvaluator implements Evaluator {
         CausalLM model = context.model();
         Path rewardDir = ComparedModel.rewardModelDir(context, config.rewardModel(), ID, REWARD_MODEL);
         Path rewardModelDir = ComparedModel.modelDir(context, config.rewardModel(), ID, REWARD_MODEL);
-        ComparedModel.requireVocab(rewardModelDir, model.config().vocabSize(), "the evaluated model", ID, REWARD_MODEL);
+        ComparedModel.requireVocab(context, rewardModelDir, ID, REWARD_MODEL);
         long[] probe = PromptGenerations.encode(model.tokenizer(), prompts.subList(0, 1), sources, ID).get(0);
         Baseline baseline = Baseline.check(context, config.baseline(), ID, probe);
-        baseline.dir().ifPresent(dir -> ComparedModel.requireVocab(dir, model.config().vocabSize(),
-                "the evaluated model", ID, Baseline.KEY));
+        baseline.dir().ifPresent(dir -> ComparedModel.requireVocab(context, dir, ID, Baseline.KEY));
         try (HfTokenizer rewardTokenizer = HfTokenizer.load(rewardModelDir)) {
             long eos = CompletionSequences.eos(rewardTokenizer, ID, "the reward model");
             List<long[]> rewardPrompts = prompts.stream().map(prompt -> rewardTokenizer.encode(prompt, true)).toList();
@@ -107,7 +107,7 @@ final class WinRateEvaluator implements Evaluator {
     }
 
     private static long[] scored(long[] prompt, long[] completion, long eos, int maxLength) {
-        return CompletionSequences.of(prompt, completion, eos, maxLength, null).ids();
+        return CompletionSequence.of(prompt, completion, eos, maxLength, null).ids();
     }
 
     /** Rewards of {@code sequences}, each distinct token sequence scored once. */

@@ -3,6 +3,7 @@ package io.finetune4j.eval.preference;
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.EvaluatorProvider;
+import io.finetune4j.api.model.ModelSource;
 
 /** Creates the {@code win-rate} evaluator: the evaluated model against a baseline, judged by a reward model. */
 public final class WinRateEvaluatorProvider implements EvaluatorProvider<WinRateConfig> {
@@ -19,7 +20,7 @@ public final class WinRateEvaluatorProvider implements EvaluatorProvider<WinRate
     public void validate(WinRateConfig config, ConfigProblems problems) {
         problems.check(config.rewardModel() != null, "reward_model", "must be a path");
         problems.check(config.baseline() != null && !config.baseline().isBlank(), "baseline",
-                "must be '%s' or a checkpoint directory", ComparedModel.ADAPTERS_DISABLED);
+                "must be '%s' or a checkpoint directory", ModelSource.ADAPTERS_DISABLED);
         problems.check(config.batchSize() > 0, "batch_size", "must be > 0, was %d", config.batchSize());
         config.generation().validate(problems);
     }

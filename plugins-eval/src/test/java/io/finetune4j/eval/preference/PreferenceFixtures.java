@@ -15,10 +15,12 @@ import io.finetune4j.api.model.ForwardOutput;
 import io.finetune4j.api.model.HookPoint;
 import io.finetune4j.api.model.Linear;
 import io.finetune4j.api.model.ModelConfig;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.model.TextTokenizer;
 import io.finetune4j.runtime.model.ModelFactory;
 import io.finetune4j.runtime.model.ModelLoader;
 import io.finetune4j.runtime.reward.RewardHead;
+import io.finetune4j.runtime.service.CheckpointModelSource;
 import io.finetune4j.runtime.tokenizer.HfTokenizer;
 import io.finetune4j.runtime.tokenizer.TokenizerFiles;
 import java.nio.file.Path;
@@ -166,6 +168,11 @@ public final class PreferenceFixtures implements AutoCloseable {
     /** An evaluation context whose paths resolve against {@code base}. */
     public record Context(CausalLM model, Dataset data, int maxLength, long seed, ProgressListener progress, Path base)
             implements EvalContext {
+        @Override
+        public ModelSource models() {
+            return CheckpointModelSource.INSTANCE;
+        }
+
         @Override
         public Path resolve(String path) {
             return base.resolve(path);

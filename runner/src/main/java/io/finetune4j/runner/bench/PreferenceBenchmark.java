@@ -10,12 +10,14 @@ import io.finetune4j.api.data.Example;
 import io.finetune4j.api.data.Source;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
 import io.finetune4j.runner.config.ConfigBinder;
 import io.finetune4j.runtime.model.ModelFactory;
 import io.finetune4j.runtime.model.ModelLoader;
+import io.finetune4j.runtime.service.CheckpointModelSource;
 import io.finetune4j.runtime.tokenizer.HfTokenizer;
 import io.finetune4j.runtime.tokenizer.TokenizerFiles;
 import io.finetune4j.runtime.train.Trainer;
@@ -209,6 +211,8 @@ public final class PreferenceBenchmark {
             @Override public long seed() { return seed; }
 
             @Override public ai.djl.ndarray.NDManager manager() { return model.manager(); }
+
+            @Override public ModelSource models() { return CheckpointModelSource.INSTANCE; }
         });
     }
 

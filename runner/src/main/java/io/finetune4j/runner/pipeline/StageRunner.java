@@ -8,6 +8,7 @@ import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ProgressListener;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.model.TextTokenizer;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.reward.RewardContext;
@@ -28,6 +29,7 @@ import io.finetune4j.runner.report.SampleGeneration;
 import io.finetune4j.runner.report.SampleGenerations;
 import io.finetune4j.runner.report.StageEvaluations;
 import io.finetune4j.runner.report.StageReport;
+import io.finetune4j.runtime.service.CheckpointModelSource;
 import io.finetune4j.runtime.train.MetricsSink;
 import io.finetune4j.runtime.train.Trainer;
 import io.finetune4j.runtime.train.TrainingCheckpoints;
@@ -204,6 +206,8 @@ public final class StageRunner {
                 @Override public Device device() { return model.device(); }
 
                 @Override public Path resolve(String path) { return paths.resolve(path); }
+
+                @Override public ModelSource models() { return CheckpointModelSource.INSTANCE; }
             })));
         }
 

@@ -8,6 +8,7 @@ import io.finetune4j.api.eval.EvalContext;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.Metric;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.runner.config.EvaluatorSpec;
 import io.finetune4j.runner.config.PipelinePaths;
 import io.finetune4j.runner.config.PluginCalls;
@@ -16,6 +17,7 @@ import io.finetune4j.runner.eval.BootstrapCi;
 import io.finetune4j.runner.eval.EvaluationRunner;
 import io.finetune4j.runner.eval.EvaluatorResult;
 import io.finetune4j.runner.eval.MetricResult;
+import io.finetune4j.runtime.service.CheckpointModelSource;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,6 +72,11 @@ public final class StageEvaluations {
 
     private record Context(CausalLM model, Dataset data, int maxLength, long seed, ProgressListener progress,
                            PipelinePaths paths) implements EvalContext {
+        @Override
+        public ModelSource models() {
+            return CheckpointModelSource.INSTANCE;
+        }
+
         @Override
         public Path resolve(String path) {
             return paths.resolve(path);

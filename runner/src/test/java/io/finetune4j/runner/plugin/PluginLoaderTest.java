@@ -227,6 +227,58 @@ class PluginLoaderTest {
                 .cause().isInstanceOf(IllegalStateException.class).hasMessage("no licence key");
     }
 
+    /** A method provider whose description names {@code runtimeClass}, so describing it loads that class. */
+    private static String runtimeUserSource(String runtimeClass) {
+        return """
+                package com.example.fenced;
+
+                import io.finetune4j.api.method.Method;
+                import io.finetune4j.api.method.MethodContext;
+                import io.finetune4j.api.method.MethodProvider;
+
+                public final class FencedProvider implements MethodProvider<FencedProvider.Settings> {
+                    public record Settings() {}
+
+                    @Override public String id() { return "fenced"; }
+                    @Override public Settings defaults() { return new Settings(); }
+                    @Override public String description() { return %s.class.getName(); }
+                    @Override public Method create(Settings settings, MethodContext context) { return null; }
+                }
+                """.formatted(runtimeClass);
+    }
+
+    private void runtimeUserBundle(Path plugins, String runtimeClass) {
+        BundleJars.builder()
+                .source("com.example.fenced.FencedProvider", runtimeUserSource(runtimeClass))
+                .service(MethodProvider.class, "com.example.fenced.FencedProvider")
+                .writeTo(plugins.resolve("fenced.jar"));
+    }
+
+    @Test
+    void aBundleUsingAnUnmarkedRuntimeClassFailsNamingIt() throws Exception {
+        Path plugins = pluginsDir();
+        runtimeUserBundle(plugins, "io.finetune4j.runtime.model.ModelLoader");
+
+        try (LoadedPlugins loaded = PluginLoader.load(runnerWithout(), plugins)) {
+            assertThatThrownBy(() -> loaded.methods().get("fenced").description())
+                    .isInstanceOf(PluginLoadException.class)
+                    .hasMessage("bundle fenced.jar uses io.finetune4j.runtime.model.ModelLoader, which is not part"
+                            + " of the runtime's plugin surface; plugins may use only runtime classes marked"
+                            + " @Stable or @Experimental");
+        }
+    }
+
+    @Test
+    void aBundleSharesTheRuntimesMarkedClasses() throws Exception {
+        Path plugins = pluginsDir();
+        runtimeUserBundle(plugins, "io.finetune4j.runtime.data.TokenizedExample");
+
+        try (LoadedPlugins loaded = PluginLoader.load(runnerWithout(), plugins)) {
+            assertThat(loaded.methods().get("fenced").description())
+                    .isEqualTo("io.finetune4j.runtime.data.TokenizedExample");
+        }
+    }
+
     @Test
     void rejectsAnIdThatIsNotLowerCaseWords() throws Exception {
         Path plugins = pluginsDir();

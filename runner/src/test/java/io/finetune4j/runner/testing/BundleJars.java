@@ -112,10 +112,11 @@ public final class BundleJars {
         assertThat(status).as("javac output: %s", errors).isZero();
     }
 
-    /** The jars (or class directories) of the API and DJL, taken from where the test classes came from. */
+    /** The jars (or class directories) of the API, the runtime and DJL, taken from where the test classes came from. */
     public static String compileClasspath() {
         return String.join(java.io.File.pathSeparator,
                 locationOf(io.finetune4j.api.PluginProvider.class),
+                locationOf(io.finetune4j.runtime.data.TokenizedExample.class),
                 locationOf(ai.djl.ndarray.NDArray.class));
     }
 

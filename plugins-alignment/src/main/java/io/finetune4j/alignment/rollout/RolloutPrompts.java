@@ -1,4 +1,4 @@
-package io.finetune4j.alignment.ppo;
+package io.finetune4j.alignment.rollout;
 
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.data.Dataset;

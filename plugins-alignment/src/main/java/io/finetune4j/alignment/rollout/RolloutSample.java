@@ -1,4 +1,5 @@
-package io.finetune4j.alignment.ppo;
+package io.finetune4j.alignment.rollout;
+
 
 /**
  * One generated response and what the rollout computed about it, as plain Java arrays (one entry per
@@ -87,6 +88,10 @@ public final class RolloutSample {
         return returns;
     }
 
+    public void setReturns(double[] returns) {
+        this.returns = returns;
+    }
+
     /** Σ over tokens of the rollout-time KL estimate. */
     public double klSum() {
         return klSum;
@@ -101,8 +106,16 @@ public final class RolloutSample {
         return nonScoreRewardSum;
     }
 
+    public void setNonScoreRewardSum(double nonScoreRewardSum) {
+        this.nonScoreRewardSum = nonScoreRewardSum;
+    }
+
     /** Rollout-time entropy estimate, {@code −Σ log p} of the sampled tokens (TRL's objective/entropy). */
     public double sampledEntropy() {
-        return -PpoMath.sum(oldLogProbs);
+        double sum = 0;
+        for (double logProb : oldLogProbs) {
+            sum += logProb;
+        }
+        return -sum;
     }
 }

@@ -1,4 +1,4 @@
-package io.finetune4j.alignment.ppo;
+package io.finetune4j.alignment.rollout;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,10 +1,11 @@
-package io.finetune4j.alignment.ppo;
+package io.finetune4j.alignment.rollout;
 
 import ai.djl.ndarray.NDArray;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.AdapterScope;
 import io.finetune4j.api.model.CausalLM;
-import io.finetune4j.runtime.model.ModelLoader;
+import io.finetune4j.api.model.ModelSource;
+import io.finetune4j.api.objective.ObjectiveContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,9 +17,6 @@ import java.util.List;
  * {@link io.finetune4j.runtime.train.NoGradient}.
  */
 public final class ReferencePolicy implements AutoCloseable {
-    /** The {@code reference} value that uses the policy with its adapters disabled. */
-    public static final String ADAPTERS_DISABLED = "adapters-disabled";
-
     private final CausalLM policy;
     private CausalLM checkpoint;   // null when the reference is the policy itself
 
@@ -28,34 +26,29 @@ public final class ReferencePolicy implements AutoCloseable {
     }
 
     /**
-     * @param reference {@link #ADAPTERS_DISABLED} or a checkpoint directory as written in the pipeline file
-     * @param resolve resolves a pipeline path ({@code ObjectiveContext::resolve})
+     * @param reference {@link ModelSource#ADAPTERS_DISABLED} or a checkpoint directory as written in the
+     *     pipeline file, resolved and loaded through {@code context}
      * @param neededBy the objective id, for messages
      */
-    public static ReferencePolicy of(String reference, java.util.function.Function<String, Path> resolve,
-                                     CausalLM policy, String neededBy) {
-        if (reference.equals(ADAPTERS_DISABLED)) {
+    public static ReferencePolicy of(String reference, ObjectiveContext context, String neededBy) {
+        CausalLM policy = context.policy();
+        if (reference.equals(ModelSource.ADAPTERS_DISABLED)) {
             boolean baseTrains = policy.parameters().values().stream().anyMatch(NDArray::hasGradient);
             if (baseTrains) {
-                throw new ConfigException(neededBy + ": reference: '" + ADAPTERS_DISABLED + "' is the policy "
-                        + "itself when the method trains the base weights; use an adapter method or give a "
-                        + "checkpoint directory");
+                throw new ConfigException(neededBy + ": reference: '" + ModelSource.ADAPTERS_DISABLED
+                        + "' is the policy itself when the method trains the base weights; use an adapter method"
+                        + " or give a checkpoint directory");
             }
             return new ReferencePolicy(policy, null);
         }
-        Path resolved = resolve.apply(reference);
+        Path resolved = context.resolve(reference);
         if (!Files.isDirectory(resolved)) {
             throw new ConfigException(neededBy + ": reference: no checkpoint directory at "
-                    + resolved.toAbsolutePath() + "; use '" + ADAPTERS_DISABLED + "' or a model directory");
+                    + resolved.toAbsolutePath() + "; use '" + ModelSource.ADAPTERS_DISABLED
+                    + "' or a model directory");
         }
-        CausalLM model = ModelLoader.load(resolved, policy.device());
-        if (model.config().vocabSize() != policy.config().vocabSize()) {
-            int vocab = model.config().vocabSize();
-            model.close();
-            throw new ConfigException(neededBy + ": reference: the checkpoint at " + resolved + " has vocabulary"
-                    + " size " + vocab + ", the policy " + policy.config().vocabSize()
-                    + "; both must share one tokenizer");
-        }
+        CausalLM model = context.models().loadSharingVocabulary(resolved, policy, "the policy",
+                neededBy + ": reference");
         return new ReferencePolicy(policy, model);
     }
 

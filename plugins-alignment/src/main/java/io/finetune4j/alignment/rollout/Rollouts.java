@@ -1,5 +1,6 @@
-package io.finetune4j.alignment.ppo;
+package io.finetune4j.alignment.rollout;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.TrainingException;
 import io.finetune4j.api.model.CausalLM;
@@ -12,6 +13,7 @@ import io.finetune4j.runtime.train.NoGradient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
  * Generation, scoring and the no-gradient forwards of a rollout, shared by PPO and GRPO. Everything runs
@@ -88,9 +90,11 @@ public final class Rollouts {
 
     /**
      * The policy's log-probs (and, with a value head, its values) and the reference's log-probs of every
-     * sample, {@code chunk} sequences per forward. A null {@code reference} skips the reference.
+     * sample, {@code chunk} sequences per forward. A null {@code valueHead} (hidden states {@code [batch, seq,
+     * hidden]} to values) skips the values, a null {@code reference} the reference.
      */
-    public void forwardScores(List<RolloutSample> samples, ValueHead head, ReferencePolicy reference, int chunk,
+    public void forwardScores(List<RolloutSample> samples, UnaryOperator<NDArray> valueHead,
+                              ReferencePolicy reference, int chunk,
                               NDManager parent) {
         NoGradient.run(() -> {
             for (int start = 0; start < samples.size(); start += chunk) {
@@ -99,8 +103,8 @@ public final class Rollouts {
                     SequenceBatch batch = batch(part, scope);
                     TokenScores scores = TokenScores.of(policy, batch, temperature);
                     List<double[]> logProbs = batch.gather(scores.logProbs());
-                    List<double[]> values = head == null ? null
-                            : batch.gather(head.values(scores.hiddenStates()).stopGradient());
+                    List<double[]> values = valueHead == null ? null
+                            : batch.gather(valueHead.apply(scores.hiddenStates()).stopGradient());
                     List<double[]> referenceLogProbs = reference == null ? null : reference.logProbs(batch, temperature);
                     for (int i = 0; i < part.size(); i++) {
                         RolloutSample sample = part.get(i);

@@ -1,4 +1,4 @@
-package io.finetune4j.alignment.ppo;
+package io.finetune4j.alignment.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

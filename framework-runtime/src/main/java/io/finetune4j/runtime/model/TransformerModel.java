@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.AdapterScope;
 import io.finetune4j.api.model.BlockHook;
@@ -15,6 +16,7 @@ import io.finetune4j.api.model.HookPoint;
 import io.finetune4j.api.model.KvCache;
 import io.finetune4j.api.model.Linear;
 import io.finetune4j.api.model.ModelConfig;
+import io.finetune4j.api.model.TargetScores;
 import io.finetune4j.api.model.TextTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -197,6 +199,41 @@ final class TransformerModel implements CausalLM, ModelParts {
         return new ForwardOutput(head(hidden, input.logits(), input.training(), plan.tokens), hidden, present);
     }
 
+    /** Chunked over the vocabulary (see {@link ChunkedHead}) unless gradients must reach a trainable head. */
+    @Override
+    public TargetScores scoreTargets(ForwardInput input, NDArray targetIds) {
+        return scoreTargets(input, targetIds, ChunkedHead.CHUNK_ELEMENTS);
+    }
+
+    /** {@link #scoreTargets(ForwardInput, NDArray)} with {@code chunkElements} logits a chunk. */
+    TargetScores scoreTargets(ForwardInput input, NDArray targetIds, long chunkElements) {
+        NDArray frozen = frozenHeadWeight();
+        if (frozen == null && JniUtils.isGradMode()) {
+            return TargetScores.fromLogits(forward(input.withLogits(ForwardInput.Logits.ALL_BUT_LAST)), targetIds);
+        }
+        ForwardOutput body = forward(input.withLogits(ForwardInput.Logits.NONE));
+        NDArray hidden = body.hiddenStates();                                          // [batch, tokens, hidden]
+        long tokens = hidden.getShape().get(1);
+        NDArray scored = hidden.get(new NDIndex(":, 0:{}, :", Math.max(0, tokens - 1))); // [batch, tokens - 1, hidden]
+        boolean training = input.training();
+        return ChunkedHead.score(scored, targetIds, h -> projectHead(h, training), frozen, config.vocabSize(),
+                hidden, chunkElements);
+    }
+
+    /** The LM head's weight as {@code [vocab, hidden]} when nothing in the head trains, else null. */
+    private NDArray frozenHeadWeight() {
+        if (architecture.tiedHead()) {
+            NDArray embeddings = tensors.get(architecture.embeddingName());
+            return embeddings.hasGradient() ? null : embeddings;
+        }
+        // A plain stored [vocab, hidden] layer only: wrappers and quantised layers compute their own weight.
+        if (!(linear("lm_head") instanceof DenseLinear head) || head.transposed() || head.weight().hasGradient()
+                || head.bias().map(NDArray::hasGradient).orElse(false)) {
+            return null;
+        }
+        return head.weight();
+    }
+
     private NDArray head(NDArray hidden, ForwardInput.Logits which, boolean training, int tokens) {
         NDArray selected = switch (which) {
             case ALL -> hidden;
@@ -207,6 +244,11 @@ final class TransformerModel implements CausalLM, ModelParts {
         if (selected == null) {
             return null;
         }
+        return projectHead(selected, training);
+    }
+
+    /** {@code [..., hidden] -> [..., vocab]}. */
+    private NDArray projectHead(NDArray selected, boolean training) {
         if (architecture.tiedHead()) {
             NDArray embeddings = tensors.get(architecture.embeddingName());
             return selected.getNDArrayInternal().linear(selected, embeddings, null).singletonOrThrow(); // [batch, n, vocab]

@@ -18,6 +18,7 @@ import io.finetune4j.api.model.Linear;
 import io.finetune4j.api.model.ModelConfig;
 import io.finetune4j.api.model.TargetScores;
 import io.finetune4j.api.model.TextTokenizer;
+import io.finetune4j.runtime.train.BackwardTape;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -189,8 +190,14 @@ final class TransformerModel implements CausalLM, ModelParts {
         ForwardState state = new ForwardState(step, input.training(), plan, past, present);
 
         NDArray hidden = architecture.embed(this, input.inputIds(), input.prefixEmbeddings(), state); // [batch, length, hidden]
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            hidden = architecture.layer(this, i, hidden, state);
+        java.util.Optional<BackwardTape> tape = input.training() && JniUtils.isGradMode()
+                ? BackwardTape.current() : java.util.Optional.empty();
+        if (tape.isPresent()) {
+            hidden = CheckpointedLayers.run(architecture, this, config.numHiddenLayers(), hidden, state, tape.get());
+        } else {
+            for (int i = 0; i < config.numHiddenLayers(); i++) {
+                hidden = architecture.layer(this, i, hidden, state);
+            }
         }
         hidden = architecture.finalNorm(this, hidden);
         if (plan.prefix > 0) {

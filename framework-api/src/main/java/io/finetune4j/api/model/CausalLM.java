@@ -31,6 +31,19 @@ public interface CausalLM extends AutoCloseable {
      */
     Map<String, NDArray> parameters();
 
+    /**
+     * {@code log p(target)} at every position of {@code input} but the last, for training losses and
+     * sequence log-probabilities. Implementations may avoid materialising the {@code [batch, seq - 1, vocab]}
+     * logits (the runtime's models go through the vocabulary a chunk of tokens at a time); the result is
+     * the same as {@code log_softmax(forward(input).logits()).gather(targetIds)}. The default does exactly that.
+     *
+     * @param input its {@link ForwardInput#logits()} is ignored
+     * @param targetIds {@code [batch, seq - 1]} int64, each a valid vocabulary index
+     */
+    default TargetScores scoreTargets(ForwardInput input, NDArray targetIds) {
+        return TargetScores.fromLogits(forward(input.withLogits(ForwardInput.Logits.ALL_BUT_LAST)), targetIds);
+    }
+
     /** Every linear layer by module name, in model order; wrappers replace entries. */
     Map<String, Linear> linears();
 

@@ -25,12 +25,10 @@ public final class TokenScorer {
         int n = ids.length;
         try (NDManager step = model.manager().getEngine().newBaseManager(model.device())) {
             NDArray input = step.create(ids, new Shape(1, n));
-            ForwardInput forward = ForwardInput.of(input).withLogits(ForwardInput.Logits.ALL_BUT_LAST);
-            NDArray logits = model.forward(forward).logits(); // [1, n-1, vocab]
             long[] next = new long[n - 1];
             System.arraycopy(ids, 1, next, 0, n - 1);
-            NDArray targets = step.create(next, new Shape(1, n - 1, 1));
-            float[] picked = logits.logSoftmax(-1).gather(targets, 2).toFloatArray(); // [1, n-1, 1]
+            NDArray targets = step.create(next, new Shape(1, n - 1));
+            float[] picked = model.scoreTargets(ForwardInput.of(input), targets).logProbs().toFloatArray(); // [1, n-1]
             for (int i = 1; i < n; i++) {
                 result[i] = picked[i - 1];
             }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.AdapterScope;
 import io.finetune4j.api.model.BlockHook;
@@ -15,7 +16,9 @@ import io.finetune4j.api.model.HookPoint;
 import io.finetune4j.api.model.KvCache;
 import io.finetune4j.api.model.Linear;
 import io.finetune4j.api.model.ModelConfig;
+import io.finetune4j.api.model.TargetScores;
 import io.finetune4j.api.model.TextTokenizer;
+import io.finetune4j.runtime.train.BackwardTape;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -187,14 +190,55 @@ final class TransformerModel implements CausalLM, ModelParts {
         ForwardState state = new ForwardState(step, input.training(), plan, past, present);
 
         NDArray hidden = architecture.embed(this, input.inputIds(), input.prefixEmbeddings(), state); // [batch, length, hidden]
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            hidden = architecture.layer(this, i, hidden, state);
+        java.util.Optional<BackwardTape> tape = input.training() && JniUtils.isGradMode()
+                ? BackwardTape.current() : java.util.Optional.empty();
+        if (tape.isPresent()) {
+            hidden = CheckpointedLayers.run(architecture, this, config.numHiddenLayers(), hidden, state, tape.get());
+        } else {
+            for (int i = 0; i < config.numHiddenLayers(); i++) {
+                hidden = architecture.layer(this, i, hidden, state);
+            }
         }
         hidden = architecture.finalNorm(this, hidden);
         if (plan.prefix > 0) {
             hidden = hidden.get(new NDIndex(":, {}:, :", plan.prefix)); // [batch, tokens, hidden]
         }
         return new ForwardOutput(head(hidden, input.logits(), input.training(), plan.tokens), hidden, present);
+    }
+
+    /** Chunked over the vocabulary (see {@link ChunkedHead}) unless gradients must reach a trainable head. */
+    @Override
+    public TargetScores scoreTargets(ForwardInput input, NDArray targetIds) {
+        return scoreTargets(input, targetIds, ChunkedHead.CHUNK_ELEMENTS);
+    }
+
+    /** {@link #scoreTargets(ForwardInput, NDArray)} with {@code chunkElements} logits a chunk. */
+    TargetScores scoreTargets(ForwardInput input, NDArray targetIds, long chunkElements) {
+        NDArray frozen = frozenHeadWeight();
+        if (frozen == null && JniUtils.isGradMode()) {
+            return TargetScores.fromLogits(forward(input.withLogits(ForwardInput.Logits.ALL_BUT_LAST)), targetIds);
+        }
+        ForwardOutput body = forward(input.withLogits(ForwardInput.Logits.NONE));
+        NDArray hidden = body.hiddenStates();                                          // [batch, tokens, hidden]
+        long tokens = hidden.getShape().get(1);
+        NDArray scored = hidden.get(new NDIndex(":, 0:{}, :", Math.max(0, tokens - 1))); // [batch, tokens - 1, hidden]
+        boolean training = input.training();
+        return ChunkedHead.score(scored, targetIds, h -> projectHead(h, training), frozen, config.vocabSize(),
+                hidden, chunkElements);
+    }
+
+    /** The LM head's weight as {@code [vocab, hidden]} when nothing in the head trains, else null. */
+    private NDArray frozenHeadWeight() {
+        if (architecture.tiedHead()) {
+            NDArray embeddings = tensors.get(architecture.embeddingName());
+            return embeddings.hasGradient() ? null : embeddings;
+        }
+        // A plain stored [vocab, hidden] layer only: wrappers and quantised layers compute their own weight.
+        if (!(linear("lm_head") instanceof DenseLinear head) || head.transposed() || head.weight().hasGradient()
+                || head.bias().map(NDArray::hasGradient).orElse(false)) {
+            return null;
+        }
+        return head.weight();
     }
 
     private NDArray head(NDArray hidden, ForwardInput.Logits which, boolean training, int tokens) {
@@ -207,6 +251,11 @@ final class TransformerModel implements CausalLM, ModelParts {
         if (selected == null) {
             return null;
         }
+        return projectHead(selected, training);
+    }
+
+    /** {@code [..., hidden] -> [..., vocab]}. */
+    private NDArray projectHead(NDArray selected, boolean training) {
         if (architecture.tiedHead()) {
             NDArray embeddings = tensors.get(architecture.embeddingName());
             return selected.getNDArrayInternal().linear(selected, embeddings, null).singletonOrThrow(); // [batch, n, vocab]

@@ -32,6 +32,9 @@ import java.util.List;
  * @param saveSteps write a resumable training checkpoint every this many optimizer steps; 0 = never
  *     ({@link TrainingCheckpoints})
  * @param saveTotalLimit keep at most this many checkpoints, deleting the oldest; 0 = keep all
+ * @param gradientCheckpointing keep only each decoder layer's input in the forward and recompute the
+ *     layer in the backward ({@link BackwardTape}): activation memory of one layer instead of all, for
+ *     about one more forward of compute
  */
 public record TrainingConfig(
         int epochs,
@@ -49,7 +52,17 @@ public record TrainingConfig(
         int loggingSteps,
         long seed,
         int saveSteps,
-        int saveTotalLimit) {
+        int saveTotalLimit,
+        boolean gradientCheckpointing) {
+
+    /** Settings without gradient checkpointing. */
+    public TrainingConfig(int epochs, int maxSteps, int batchSize, int gradientAccumulationSteps, double learningRate,
+                          double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, int warmupSteps,
+                          String lrSchedule, double maxGradNorm, int loggingSteps, long seed, int saveSteps,
+                          int saveTotalLimit) {
+        this(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, weightDecay, adamBeta1, adamBeta2,
+                adamEpsilon, warmupSteps, lrSchedule, maxGradNorm, loggingSteps, seed, saveSteps, saveTotalLimit, false);
+    }
 
     /** Settings without training checkpoints. */
     public TrainingConfig(int epochs, int maxSteps, int batchSize, int gradientAccumulationSteps, double learningRate,

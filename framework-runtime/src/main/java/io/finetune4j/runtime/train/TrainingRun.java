@@ -150,7 +150,8 @@ final class TrainingRun {
         double lossSum = 0;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             for (int i = 0; i < microBatches.size(); i++) {
-                try (NDManager scope = state.newSubManager()) {
+                try (NDManager scope = state.newSubManager();
+                     BackwardTape tape = config.gradientCheckpointing() ? BackwardTape.open() : null) {
                     lossSum += microBatch(collector, step, i, microBatches, scope);
                 }
             }
@@ -177,6 +178,7 @@ final class TrainingRun {
         NDArray scaled = microBatches.size() == 1 ? total
                 : total.mul(scope.create(1f / microBatches.size()));
         collector.backward(scaled);
+        BackwardTape.current().ifPresent(BackwardTape::drain);    // checkpointed layers, latest first
         window.add(value, result.tokens(), result.metrics());
         tokens += result.tokens();
         return value;

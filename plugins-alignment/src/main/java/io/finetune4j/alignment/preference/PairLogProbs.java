@@ -40,10 +40,8 @@ public record PairLogProbs(NDArray chosen, NDArray rejected, NDArray chosenCount
         CausalLmBatch batch = CausalLmCollator.collate(rows, model.tokenizer().padTokenId(), step);
         ForwardInput input = ForwardInput.of(batch.inputIds())
                 .withAttentionMask(batch.attentionMask())
-                .withTraining(training)
-                .withLogits(ForwardInput.Logits.ALL_BUT_LAST);
-        NDArray logits = model.forward(input).logits();                            // [2B, seq - 1, vocab]
-        NDArray tokenLogProbs = LossMath.tokenLogProbs(logits, batch.targetIds()); // [2B, seq - 1]
+                .withTraining(training);
+        NDArray tokenLogProbs = model.scoreTargets(input, batch.targetIds()).logProbs(); // [2B, seq - 1]
         NDArray sums = LossMath.sequenceSums(tokenLogProbs, batch.targetMask());   // [2B]
         NDArray counts = batch.targetMask().sum(new int[] {1});                    // [2B]
         String first = "0:" + count;

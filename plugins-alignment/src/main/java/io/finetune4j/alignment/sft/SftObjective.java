@@ -6,6 +6,7 @@ import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.data.Example;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
+import io.finetune4j.api.model.TargetScores;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveStep;
@@ -79,10 +80,10 @@ final class SftObjective implements Objective {
             input = ForwardInput.of(batch.inputIds()).withAttentionMask(batch.attentionMask())
                     .withSegmentIds(rows.segmentIds());
         }
-        input = input.withTraining(true).withLogits(ForwardInput.Logits.ALL_BUT_LAST);
-        NDArray logits = model.forward(input).logits();                     // [batch, seq - 1, vocab]
-        NDArray loss = LossMath.maskedMeanCrossEntropy(logits, batch.targetIds(), batch.targetMask());
-        double accuracy = LossMath.tokenAccuracy(logits, batch.targetIds(), batch.targetMask()).getFloat();
+        // [batch, seq - 1] scores; the [batch, seq - 1, vocab] logits exist one chunk at a time (CausalLM.scoreTargets)
+        TargetScores scores = model.scoreTargets(input.withTraining(true), batch.targetIds());
+        NDArray loss = LossMath.maskedMean(scores.logProbs(), batch.targetMask()).neg();
+        double accuracy = LossMath.maskedMean(scores.argmaxHits(), batch.targetMask()).getFloat();
         return new ObjectiveStep(loss, batch.tokenCount(), Map.of(
                 "mean_token_accuracy", accuracy,
                 "num_target_tokens", (double) batch.targetCount()));

@@ -16,7 +16,6 @@ import io.finetune4j.runtime.data.CausalLmBatch;
 import io.finetune4j.runtime.data.CausalLmCollator;
 import io.finetune4j.runtime.data.SequenceBuilder;
 import io.finetune4j.runtime.data.TokenizedExample;
-import io.finetune4j.runtime.loss.LossMath;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -82,10 +81,8 @@ final class PerplexityEvaluator implements Evaluator {
         try (NDManager batchScope = model.manager().newSubManager()) {
             CausalLmBatch batch = CausalLmCollator.collate(scorable, model.tokenizer().padTokenId(), batchScope);
             ForwardInput input = ForwardInput.of(batch.inputIds())
-                    .withAttentionMask(batch.attentionMask())
-                    .withLogits(ForwardInput.Logits.ALL_BUT_LAST);
-            NDArray logits = model.forward(input).logits();                                // [batch, seq - 1, vocab]
-            NDArray logProbs = LossMath.tokenLogProbs(logits, batch.targetIds());          // [batch, seq - 1]
+                    .withAttentionMask(batch.attentionMask());
+            NDArray logProbs = model.scoreTargets(input, batch.targetIds()).logProbs();     // [batch, seq - 1]
             // summed in double on the Java side: long texts add up thousands of float32 terms
             float[] masked = logProbs.mul(batch.targetMask()).toFloatArray();            // [batch * (seq - 1)]
             int positions = Math.toIntExact(batch.sequenceLength() - 1);

@@ -7,7 +7,6 @@ import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.runtime.data.CausalLmBatch;
 import io.finetune4j.runtime.data.CausalLmCollator;
 import io.finetune4j.runtime.data.TokenizedExample;
-import io.finetune4j.runtime.loss.LossMath;
 import io.finetune4j.runtime.train.NoGradient;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -44,10 +43,8 @@ public final class CompletionLogProbs {
         try (NDManager scope = model.manager().newSubManager()) {
             CausalLmBatch batch = CausalLmCollator.collate(rows, model.tokenizer().padTokenId(), scope);
             ForwardInput input = ForwardInput.of(batch.inputIds())
-                    .withAttentionMask(batch.attentionMask())
-                    .withLogits(ForwardInput.Logits.ALL_BUT_LAST);
-            NDArray logits = model.forward(input).logits();                              // [batch, seq - 1, vocab]
-            NDArray logProbs = LossMath.tokenLogProbs(logits, batch.targetIds());        // [batch, seq - 1]
+                    .withAttentionMask(batch.attentionMask());
+            NDArray logProbs = model.scoreTargets(input, batch.targetIds()).logProbs();   // [batch, seq - 1]
             float[] masked = logProbs.mul(batch.targetMask()).toFloatArray();            // [batch * (seq - 1)]
             int positions = Math.toIntExact(batch.sequenceLength() - 1);
             for (int b = 0; b < rows.size(); b++) {

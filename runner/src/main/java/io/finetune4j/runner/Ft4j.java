@@ -2,11 +2,14 @@ package io.finetune4j.runner;
 
 import static java.util.Objects.requireNonNull;
 
+import io.finetune4j.bench.BenchPlugins;
 import io.finetune4j.runner.eval.EvalService;
 import io.finetune4j.runner.model.GenerationService;
 import io.finetune4j.runner.model.MergeService;
 import io.finetune4j.runner.model.ScoringService;
 import io.finetune4j.runner.pipeline.PipelineRunner;
+import io.finetune4j.runner.plugin.LoadedPlugins;
+import io.finetune4j.runner.plugin.RegistryBenchPlugins;
 import jakarta.inject.Inject;
 
 /** The one object {@link Main} asks the injector for: what each command calls. */
@@ -17,10 +20,14 @@ public final class Ft4j {
     private final PluginTable plugins;
     private final EvalService evaluation;
     private final MergeService merging;
+    private final RegistryBenchPlugins bench;
+    private final LoadedPlugins registry;
 
     @Inject
     public Ft4j(PipelineRunner pipelines, GenerationService generation, ScoringService scoring, PluginTable plugins,
-                EvalService evaluation, MergeService merging) {
+                EvalService evaluation, MergeService merging, RegistryBenchPlugins bench, LoadedPlugins registry) {
+        this.registry = requireNonNull(registry, "registry is null");
+        this.bench = requireNonNull(bench, "bench is null");
         this.merging = requireNonNull(merging, "merging is null");
         this.pipelines = requireNonNull(pipelines, "pipelines is null");
         this.generation = requireNonNull(generation, "generation is null");
@@ -51,5 +58,15 @@ public final class Ft4j {
 
     public MergeService merging() {
         return merging;
+    }
+
+    /** Every provider found at start-up: the one discovery path ({@code ft4j metrics} picks its evaluators here). */
+    public LoadedPlugins registry() {
+        return registry;
+    }
+
+    /** The plugin registry as the bench subcommands use it. */
+    public BenchPlugins bench() {
+        return bench;
     }
 }

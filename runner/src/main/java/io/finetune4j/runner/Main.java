@@ -2,6 +2,7 @@ package io.finetune4j.runner;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import io.finetune4j.bench.BenchAction;
 import io.finetune4j.runner.cli.Action;
 import io.finetune4j.runner.cli.Ft4jCommand;
 import io.finetune4j.runner.inject.CheckpointModule;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -75,15 +77,16 @@ public final class Main {
             leaf = leaf.subcommand();
         }
         Object command = leaf.commandSpec().userObject();
-        if (!(command instanceof Action)
-                && (command instanceof Runnable || command instanceof java.util.concurrent.Callable<?>)) {
+        Optional<Action> chosen = actionOf(command);
+        if (chosen.isEmpty() && command instanceof Runnable) {
             // picocli's own commands, such as `ft4j help run`.
             return new CommandLine.RunLast().execute(parsed);
         }
-        if (!(command instanceof Action action)) {
+        if (chosen.isEmpty()) {
             leaf.commandSpec().commandLine().usage(console.err());
             return ErrorReport.USER_ERROR;
         }
+        Action action = chosen.get();
         try (LoadedPlugins plugins = PluginLoader.load(Main.class.getClassLoader(), pluginsDir(root))) {
             if (!MklShimCheck.passes(console.err())) {
                 return ErrorReport.USER_ERROR; // the launcher's MKL shim gave a wrong matmul
@@ -98,6 +101,34 @@ public final class Main {
             return action.run(injector.getInstance(Ft4j.class));
         } catch (Exception e) {
             return ErrorReport.report(e, console.err(), root.verbose());
+        }
+    }
+
+    /**
+     * The runner's own commands are {@link Action}s; the bench's take the plugin registry
+     * ({@link BenchAction}); other {@code Callable} commands (demo data, generation bench) need nothing from
+     * the injector but still run after the start-up checks and report errors like the rest.
+     */
+    private static Optional<Action> actionOf(Object command) {
+        if (command instanceof Action action) {
+            return Optional.of(action);
+        }
+        if (command instanceof BenchAction bench) {
+            return Optional.of(app -> bench.run(app.bench()));
+        }
+        if (command instanceof Callable<?> callable) {
+            return Optional.of(app -> call(callable));
+        }
+        return Optional.empty();
+    }
+
+    private static int call(Callable<?> command) {
+        try {
+            return (Integer) command.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("command failed: " + e.getMessage(), e);
         }
     }
 

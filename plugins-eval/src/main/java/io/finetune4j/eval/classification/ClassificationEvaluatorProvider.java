@@ -5,6 +5,7 @@ import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.eval.squad.SquadScores;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -13,6 +14,9 @@ import java.util.Set;
  */
 public final class ClassificationEvaluatorProvider implements EvaluatorProvider<ClassificationConfig> {
     @Override public String id() { return "accuracy"; }
+
+    /** Scores (prediction, reference) rows in {@code ft4j metrics}. */
+    @Override public List<String> predictionMetricNames() { return List.of("accuracy"); }
 
     @Override public String description() { return "Classification accuracy, macro/micro F1, per-class precision/recall"; }
 

@@ -15,6 +15,9 @@ import java.util.List;
 public final class MeteorEvaluatorProvider implements EvaluatorProvider<MeteorConfig> {
     @Override public String id() { return "meteor"; }
 
+    /** Scores (prediction, reference) rows in {@code ft4j metrics}. */
+    @Override public List<String> predictionMetricNames() { return List.of("meteor"); }
+
     @Override public String description() { return "METEOR (NLTK's, exact + stem matches; no WordNet synonyms), 0-1"; }
 
     @Override public MeteorConfig defaults() { return MeteorConfig.defaults(); }

@@ -15,6 +15,9 @@ import java.util.List;
 public final class RougeEvaluatorProvider implements EvaluatorProvider<RougeConfig> {
     @Override public String id() { return "rouge"; }
 
+    /** Scores (prediction, reference) rows in {@code ft4j metrics}. */
+    @Override public List<String> predictionMetricNames() { return List.of("rouge"); }
+
     @Override public String description() { return "ROUGE-1/2/L F-measure (rouge-score semantics), 0-1"; }
 
     @Override public RougeConfig defaults() { return RougeConfig.defaults(); }

@@ -15,6 +15,9 @@ import java.util.List;
 public final class ExactMatchEvaluatorProvider implements EvaluatorProvider<SquadConfig> {
     @Override public String id() { return "exact-match"; }
 
+    /** Scores (prediction, reference) rows in {@code ft4j metrics}. */
+    @Override public List<String> predictionMetricNames() { return List.of("exact_match"); }
+
     @Override public String description() { return "Exact match after SQuAD v1.1 normalisation, 0-100"; }
 
     @Override public SquadConfig defaults() { return SquadConfig.defaults(); }

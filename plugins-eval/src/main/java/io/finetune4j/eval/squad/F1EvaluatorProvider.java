@@ -15,6 +15,9 @@ import java.util.List;
 public final class F1EvaluatorProvider implements EvaluatorProvider<SquadConfig> {
     @Override public String id() { return "f1"; }
 
+    /** Scores (prediction, reference) rows in {@code ft4j metrics}. */
+    @Override public List<String> predictionMetricNames() { return List.of("f1"); }
+
     @Override public String description() { return "Token F1 after SQuAD v1.1 normalisation, 0-100"; }
 
     @Override public SquadConfig defaults() { return SquadConfig.defaults(); }

@@ -1,7 +1,9 @@
 package io.finetune4j.runner.cli;
 
-import io.finetune4j.runner.bench.BenchCommand;
-import io.finetune4j.runner.demo.DemoDataCommand;
+import io.finetune4j.bench.BenchCommand;
+import io.finetune4j.bench.GenerationBenchCommand;
+import io.finetune4j.bench.PreferenceBenchCommand;
+import io.finetune4j.demo.DemoDataCommand;
 import io.finetune4j.runner.model.DeviceChoice;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -15,9 +17,8 @@ import picocli.CommandLine.ScopeType;
         versionProvider = VersionProvider.class,
         description = "Fine-tune and align language models on the JVM.",
         subcommands = {RunCommand.class, GenerateCommand.class, ScoreCommand.class, EvalCommand.class, MergeCommand.class,
-                io.finetune4j.runner.bench.GenerationBenchCommand.class,
-                PluginsCommand.class, MetricsCommand.class, BenchCommand.class,
-                io.finetune4j.runner.bench.PreferenceBenchCommand.class, DemoDataCommand.class, HelpCommand.class})
+                GenerationBenchCommand.class, PluginsCommand.class, MetricsCommand.class, BenchCommand.class,
+                PreferenceBenchCommand.class, DemoDataCommand.class, HelpCommand.class})
 public final class Ft4jCommand {
     @Option(names = "--plugins-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
             description = "Directory of plugin bundles (*.jar or directories of jars); "

@@ -13,12 +13,9 @@ import io.finetune4j.api.eval.Metric;
 import io.finetune4j.api.eval.Prediction;
 import io.finetune4j.runner.Ft4j;
 import io.finetune4j.runner.JsonLine;
-import io.finetune4j.runner.Main;
 import io.finetune4j.runner.config.ConfigBinder;
 import io.finetune4j.runner.eval.BootstrapCi;
 import io.finetune4j.runner.eval.Interval;
-import io.finetune4j.runner.plugin.LoadedPlugins;
-import io.finetune4j.runner.plugin.PluginLoader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -30,34 +27,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code ft4j metrics --data FILE.jsonl --metrics bleu,rouge,... [--labels a,b] [--json] [--seed N]}: scores
  * predictions made elsewhere, with no model. Rows are {@code {"prediction": ..., "reference": ...}} or
- * {@code {"prediction": ..., "references": [...]}}. Each metric name picks an evaluator through the plugin
- * registry ({@code exact_match} is the {@code exact-match} evaluator); every metric it returns is printed with
- * a 95% percentile bootstrap interval (1000 resamples, seeded). Plugins come from {@code --plugins-dir}, else
- * {@code plugins/} under {@code -Dft4j.home}, plus the runner's class path.
+ * {@code {"prediction": ..., "references": [...]}}. Each metric name picks an evaluator of the plugin
+ * registry that scores predictions ({@link EvaluatorProvider#predictionMetricNames()}: {@code exact_match} is the
+ * {@code exact-match} evaluator); every metric it returns is printed with a 95% percentile bootstrap interval
+ * (1000 resamples, seeded).
  */
 @Command(name = "metrics", mixinStandardHelpOptions = true,
         description = "Score predictions from a JSONL file with text metrics (BLEU, ROUGE, METEOR, EM/F1, accuracy).")
 public final class MetricsCommand implements Action {
-    /** Metric names accepted by --metrics, and the evaluator id each one runs. */
-    static final Map<String, String> EVALUATOR_IDS = Map.of(
-            "bleu", "bleu", "rouge", "rouge", "meteor", "meteor", "exact_match", "exact-match",
-            "exact-match", "exact-match", "f1", "f1", "accuracy", "accuracy");
     static final int RESAMPLES = 1000;
     static final double CONFIDENCE = 0.95;
-
-    @ParentCommand
-    Ft4jCommand root;
 
     @Spec
     CommandSpec spec;
@@ -67,7 +55,8 @@ public final class MetricsCommand implements Action {
     Path data;
 
     @Option(names = "--metrics", required = true, split = ",", paramLabel = "NAME",
-            description = "Any of bleu, rouge, meteor, exact_match, f1, accuracy.")
+            description = "Any evaluator that scores predictions; built in: bleu, rouge, meteor, exact_match, f1, "
+                    + "accuracy.")
     List<String> metrics;
 
     @Option(names = "--labels", split = ",", paramLabel = "LABEL", description = "The label set, for accuracy.")
@@ -81,33 +70,35 @@ public final class MetricsCommand implements Action {
 
     @Override
     public int run(Ft4j app) {
-        List<String> evaluatorIds = evaluatorIds(metrics);
+        Map<String, EvaluatorProvider<?>> evaluators = app.registry().evaluators();
+        List<String> evaluatorIds = evaluatorIds(metrics, evaluators);
         List<Prediction> predictions = readPredictions(data);
-        try (LoadedPlugins plugins = PluginLoader.load(MetricsCommand.class.getClassLoader(), pluginsDir())) {
-            Map<String, Interval> results = measure(predictions, evaluatorIds, labels, plugins.evaluators(), seed);
-            print(results, json, spec.commandLine().getOut());
-        }
+        Map<String, Interval> results = measure(predictions, evaluatorIds, labels, evaluators, seed);
+        print(results, json, spec.commandLine().getOut());
         return 0;
     }
 
-    private Path pluginsDir() {
-        if (root != null && root.pluginsDir() != null) {
-            return root.pluginsDir();
-        }
-        return Optional.ofNullable(System.getProperty(Main.HOME_PROPERTY))
-                .map(home -> Path.of(home, "plugins"))
-                .filter(Files::isDirectory)
-                .orElse(null);
-    }
-
-    /** The evaluator ids for the --metrics names, in order, without repeats. */
-    static List<String> evaluatorIds(List<String> names) {
+    /**
+     * The evaluator ids for the --metrics names, in order, without repeats: a name is one of an evaluator's
+     * {@link EvaluatorProvider#predictionMetricNames()} or the id of such an evaluator.
+     */
+    static List<String> evaluatorIds(List<String> names, Map<String, EvaluatorProvider<?>> evaluators) {
+        Map<String, String> idsByName = new LinkedHashMap<>();
+        List<String> known = new ArrayList<>();
+        evaluators.forEach((id, provider) -> {
+            List<String> offered = provider.predictionMetricNames();
+            known.addAll(offered);
+            offered.forEach(name -> idsByName.put(name, id));
+            if (!offered.isEmpty()) {
+                idsByName.putIfAbsent(id, id);
+            }
+        });
         List<String> ids = new ArrayList<>();
         for (String name : names) {
-            String id = EVALUATOR_IDS.get(name.strip().toLowerCase(Locale.ROOT));
+            String id = idsByName.get(name.strip().toLowerCase(Locale.ROOT));
             if (id == null) {
                 throw new ConfigException(String.format(Locale.ROOT, "--metrics: unknown metric '%s'; known: %s",
-                        name, List.of("bleu", "rouge", "meteor", "exact_match", "f1", "accuracy")));
+                        name, known));
             }
             if (!ids.contains(id)) {
                 ids.add(id);

@@ -17,6 +17,11 @@ final class BundleEvaluatorProvider<C extends Record> extends BundleProvider<C, 
     }
 
     @Override
+    public List<String> predictionMetricNames() {
+        return bundle.call(delegate::predictionMetricNames);
+    }
+
+    @Override
     public Evaluator create(C config) {
         Evaluator evaluator = bundle.call(() -> delegate.create(config));
         return new Evaluator() {

@@ -54,9 +54,9 @@ class MetricsCommandTest {
 
     @Test
     void mapsMetricNamesToEvaluatorIds() {
-        assertThat(MetricsCommand.evaluatorIds(List.of("bleu", "exact_match", "rouge", "f1", "exact-match")))
+        assertThat(MetricsCommand.evaluatorIds(List.of("bleu", "exact_match", "rouge", "f1", "exact-match"), evaluators()))
                 .containsExactly("bleu", "exact-match", "rouge", "f1");
-        assertThatThrownBy(() -> MetricsCommand.evaluatorIds(List.of("blue")))
+        assertThatThrownBy(() -> MetricsCommand.evaluatorIds(List.of("blue"), evaluators()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("--metrics: unknown metric 'blue'; known: [bleu, rouge, meteor, exact_match, f1, accuracy]");
     }

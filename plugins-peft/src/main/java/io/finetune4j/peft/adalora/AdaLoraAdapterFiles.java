@@ -1,28 +1,21 @@
 package io.finetune4j.peft.adalora;
 
+import static io.finetune4j.runtime.io.PeftAdapterDirectory.checkSame;
+import static io.finetune4j.runtime.io.PeftAdapterDirectory.number;
+import static io.finetune4j.runtime.io.PeftAdapterDirectory.unsetIfEmpty;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.finetune4j.api.ConfigException;
-import io.finetune4j.runtime.io.AtomicFiles;
-import io.finetune4j.runtime.io.SafetensorsReader;
-import io.finetune4j.runtime.io.SafetensorsWriter;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.finetune4j.runtime.io.PeftAdapterDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * An AdaLoRA adapter in Hugging Face PEFT's layout. PEFT keeps A, E and B in {@code nn.ParameterDict}s, so
@@ -35,27 +28,20 @@ import java.util.TreeSet;
  * {@code init_r} (the others are zero, so the function is the same) or into a module created at the kept rank.
  */
 final class AdaLoraAdapterFiles {
-    static final String CONFIG_FILE = "adapter_config.json";
-    static final String WEIGHTS_FILE = "adapter_model.safetensors";
     private static final List<String> PARTS = List.of(".lora_A", ".lora_B", ".lora_E");
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private AdaLoraAdapterFiles() {}
 
     static void write(Path dir, AdaLoraMethod method, String baseModelNameOrPath) {
         AdaLoraConfig config = method.config();
         Map<String, List<Boolean>> pattern = method.rankPattern();
-        Map<String, Object> json = new TreeMap<>();
-        json.put("auto_mapping", null);
-        json.put("base_model_name_or_path", baseModelNameOrPath);
+        Map<String, Object> json = PeftAdapterDirectory.commonConfig(AdaLoraMethod.PEFT_TYPE, baseModelNameOrPath);
         json.put("beta1", config.beta1());
         json.put("beta2", config.beta2());
         json.put("bias", config.bias());
         json.put("deltaT", config.deltaT());
         json.put("exclude_modules", unsetIfEmpty(config.excludeModules()));
         json.put("fan_in_fan_out", method.fanInFanOut());
-        json.put("inference_mode", true);
         json.put("init_lora_weights", config.initLoraWeights());
         json.put("init_r", config.initR());
         json.put("layers_pattern", unsetIfEmpty(config.layersPattern()));
@@ -63,12 +49,9 @@ final class AdaLoraAdapterFiles {
         json.put("lora_alpha", number(config.loraAlpha()));
         json.put("lora_dropout", config.loraDropout());
         json.put("orth_reg_weight", config.orthRegWeight());
-        json.put("peft_type", AdaLoraMethod.PEFT_TYPE);
         json.put("rank_pattern", pattern.isEmpty() ? null : pattern);
-        json.put("revision", null);
         json.put("target_modules", config.targetModules() instanceof String regex ? regex : method.savedTargetModules());
         json.put("target_r", config.targetR());
-        json.put("task_type", "CAUSAL_LM");
         json.put("tfinal", config.tfinal());
         json.put("tinit", config.tinit());
         json.put("total_step", config.totalStep());
@@ -76,14 +59,9 @@ final class AdaLoraAdapterFiles {
 
         try (NDManager scratch = NDManager.newBaseManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
-            Map<String, DataType> dtypes = new LinkedHashMap<>();
-            method.trainableParameters().forEach((name, array) -> {
-                tensors.put(name, trimmed(name, array, pattern, scratch));
-                dtypes.put(name, DataType.FLOAT32);
-            });
-            SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), tensors, dtypes, Map.of("format", "pt"));
+            method.trainableParameters().forEach((name, array) -> tensors.put(name, trimmed(name, array, pattern, scratch)));
+            PeftAdapterDirectory.write(dir, json, tensors);
         }
-        AtomicFiles.writeAtomically(dir.resolve(CONFIG_FILE), temp -> JSON.writeValue(temp.toFile(), json));
     }
 
     /**
@@ -129,57 +107,16 @@ final class AdaLoraAdapterFiles {
 
     /** Checks {@code dir}'s adapter against {@code method}, copies its tensors in and returns its rank pattern. */
     static Map<String, List<Boolean>> read(Path dir, AdaLoraMethod method) {
-        Path configFile = dir.resolve(CONFIG_FILE);
-        JsonNode json;
-        try {
-            json = JSON.readTree(Files.readString(configFile));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(configFile + ": no such file");
-        } catch (IOException e) {
-            throw new ConfigException(configFile + ": cannot read: " + e.getMessage(), e);
-        }
-        String peftType = json.path("peft_type").asText("");
-        if (!AdaLoraMethod.PEFT_TYPE.equals(peftType)) {
-            throw new ConfigException(String.format(Locale.ROOT, "%s: peft_type is '%s', expected '%s'", configFile,
-                    peftType, AdaLoraMethod.PEFT_TYPE));
-        }
+        Path configFile = PeftAdapterDirectory.configFile(dir);
+        JsonNode json = PeftAdapterDirectory.readConfig(dir, AdaLoraMethod.PEFT_TYPE);
         AdaLoraConfig config = method.config();
         checkSame(configFile, "init_r", json.path("init_r").asDouble(Double.NaN), config.initR());
         checkSame(configFile, "lora_alpha", json.path("lora_alpha").asDouble(Double.NaN), config.loraAlpha());
         Map<String, List<Boolean>> pattern = rankPattern(configFile, json.path("rank_pattern"));
-
-        Path weightsFile = dir.resolve(WEIGHTS_FILE);
-        Map<String, NDArray> parameters = method.trainableParameters();
-        try (SafetensorsReader reader = SafetensorsReader.open(weightsFile);
-             NDManager scratch = NDManager.newBaseManager()) {
-            Set<String> extra = new TreeSet<>();
-            reader.tensors().forEach(info -> extra.add(info.name()));
-            Map<String, String> sources = new LinkedHashMap<>();
-            for (String name : parameters.keySet()) {
-                // ours first, then a ".weight" spelling some converters write
-                for (String alias : List.of(name, name + ".weight")) {
-                    if (extra.contains(alias)) {
-                        sources.put(name, alias);
-                        break;
-                    }
-                }
-            }
-            extra.removeAll(sources.values());
-            if (!extra.isEmpty()) {
-                throw new ConfigException(String.format(Locale.ROOT,
-                        "%s: tensors %s have no adapted module in this model (target_modules %s)", weightsFile, extra,
-                        config.targetModules()));
-            }
-            for (Map.Entry<String, NDArray> parameter : parameters.entrySet()) {
-                String name = parameter.getKey();
-                String source = sources.get(name);
-                if (source == null) {
-                    throw new ConfigException(weightsFile + ": missing tensor '" + name + "'");
-                }
-                NDArray loaded = reader.load(source, scratch);
-                parameter.getValue().set(fitted(weightsFile, name, source, loaded, parameter.getValue().getShape(), pattern));
-            }
-        }
+        // ours first, then a ".weight" spelling some converters write
+        PeftAdapterDirectory.readTensors(dir, method.trainableParameters(), name -> List.of(name, name + ".weight"),
+                config.targetModules(), (file, name, source, loaded, target) ->
+                        fitted(file, name, source, loaded, target, pattern));
         return pattern;
     }
 
@@ -259,20 +196,5 @@ final class AdaLoraAdapterFiles {
 
     private static int count(List<Boolean> mask) {
         return (int) mask.stream().filter(Boolean::booleanValue).count();
-    }
-
-    private static Object unsetIfEmpty(Object value) {
-        return value instanceof java.util.Collection<?> c && c.isEmpty() || "".equals(value) ? null : value;
-    }
-
-    private static void checkSame(Path file, String key, double saved, double expected) {
-        if (saved != expected) {
-            throw new ConfigException(String.format(Locale.ROOT, "%s: %s is %s, but the method was created with %s %s",
-                    file, key, number(saved), key, number(expected)));
-        }
-    }
-
-    private static Object number(double value) {
-        return value == Math.rint(value) && Math.abs(value) < 1e15 ? (Object) (long) value : (Object) value;
     }
 }

@@ -2,21 +2,12 @@ package io.finetune4j.peft.adapter;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.HookPoint;
-import io.finetune4j.runtime.io.AtomicFiles;
-import io.finetune4j.runtime.io.SafetensorsReader;
-import io.finetune4j.runtime.io.SafetensorsWriter;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.finetune4j.runtime.io.PeftAdapterDirectory;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -24,9 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Bottleneck adapters on one model, inserted through {@link CausalLM#addHook}: {@code houlsby} puts one after
@@ -46,7 +35,6 @@ public final class BottleneckMethod implements Method {
     static final String CONFIG_FILE = "bottleneck_config.json";
     static final String WEIGHTS_FILE = "bottleneck_adapter.safetensors";
     private static final double INIT_STD = 0.02;
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final BottleneckConfig config;
     private final int width;
@@ -115,53 +103,23 @@ public final class BottleneckMethod implements Method {
         json.put("non_linearity", config.nonLinearity());
         json.put("placement", config.placement());
         json.put("reduction_factor", config.reductionFactor());
-        Map<String, DataType> dtypes = new LinkedHashMap<>();
-        trainable.keySet().forEach(name -> dtypes.put(name, DataType.FLOAT32));
-        SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), trainable, dtypes, Map.of("format", "pt"));
-        AtomicFiles.writeAtomically(dir.resolve(CONFIG_FILE), temp -> JSON.writeValue(temp.toFile(), json));
+        PeftAdapterDirectory.write(dir.resolve(CONFIG_FILE), json, dir.resolve(WEIGHTS_FILE), trainable);
     }
 
     @Override
     public void loadAdapter(Path dir) {
         Path configFile = dir.resolve(CONFIG_FILE);
-        JsonNode json;
-        try {
-            json = JSON.readTree(Files.readString(configFile));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(configFile + ": no such file");
-        } catch (IOException e) {
-            throw new ConfigException(configFile + ": cannot read: " + e.getMessage(), e);
-        }
+        JsonNode json = PeftAdapterDirectory.readJson(configFile);
         checkSame(configFile, "placement", json.path("placement").asText(""), config.placement());
         checkSame(configFile, "bottleneck_size", json.path("bottleneck_size").asText(""), String.valueOf(width));
         checkSame(configFile, "non_linearity", json.path("non_linearity").asText(""), config.nonLinearity());
-        Path weightsFile = dir.resolve(WEIGHTS_FILE);
-        try (SafetensorsReader reader = SafetensorsReader.open(weightsFile);
-             NDManager scratch = NDManager.newBaseManager()) {
-            Set<String> extra = new TreeSet<>();
-            reader.tensors().forEach(info -> extra.add(info.name()));
-            extra.removeAll(trainable.keySet());
-            if (!extra.isEmpty()) {
-                throw new ConfigException(weightsFile + ": tensors " + extra + " have no adapter in this model");
-            }
-            for (Map.Entry<String, NDArray> parameter : trainable.entrySet()) {
-                String name = parameter.getKey();
-                NDArray target = parameter.getValue();
-                var info = reader.info(name).orElseThrow(() -> new ConfigException(
-                        weightsFile + ": missing tensor '" + name + "'"));
-                if (!info.shape().equals(target.getShape())) {
-                    throw new ConfigException(String.format(Locale.ROOT, "%s: tensor '%s' has shape %s, expected %s",
-                            weightsFile, name, info.shape(), target.getShape()));
-                }
-                target.set(reader.load(name, scratch).toFloatArray());
-            }
-        }
+        PeftAdapterDirectory.readTensorsFrom(dir.resolve(WEIGHTS_FILE), trainable, List::of,
+                "have no adapter in this model", PeftAdapterDirectory.TensorFit.sameShape(""));
     }
 
     private static void checkSame(Path file, String key, String saved, String expected) {
         if (!saved.equals(expected)) {
-            throw new ConfigException(String.format(Locale.ROOT,
-                    "%s: %s is '%s', but the method was created with %s '%s'", file, key, saved, key, expected));
+            throw PeftAdapterDirectory.mismatch(file, key, "'" + saved + "'", "'" + expected + "'");
         }
     }
 }

@@ -1,19 +1,14 @@
 package io.finetune4j.peft.lora;
 
+import static io.finetune4j.runtime.io.PeftAdapterDirectory.checkSame;
+import static io.finetune4j.runtime.io.PeftAdapterDirectory.number;
+import static io.finetune4j.runtime.io.PeftAdapterDirectory.unsetIfEmpty;
+
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ConfigProblems;
-import io.finetune4j.runtime.io.AtomicFiles;
-import io.finetune4j.runtime.io.SafetensorsReader;
-import io.finetune4j.runtime.io.SafetensorsWriter;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.finetune4j.runtime.io.PeftAdapterDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -34,11 +28,6 @@ import java.util.function.Function;
  * {@code ...<module>.bias} otherwise) and modules to save ({@code base_model.model.<module>.weight}).
  */
 final class LoraAdapterFiles {
-    static final String CONFIG_FILE = "adapter_config.json";
-    static final String WEIGHTS_FILE = "adapter_model.safetensors";
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private LoraAdapterFiles() {}
 
     static void write(Path dir, LoraMethod method, String baseModelNameOrPath) {
@@ -49,41 +38,25 @@ final class LoraAdapterFiles {
     /** Writes one adapter: its settings, its parameters by saved name, and its recorded target modules. */
     static void write(Path dir, LoraConfig config, Map<String, NDArray> parameters, Object savedTargets,
                       boolean fanInFanOut, String baseModelNameOrPath) {
-        Map<String, Object> json = new TreeMap<>();
+        Map<String, Object> json = PeftAdapterDirectory.commonConfig(LoraMethod.PEFT_TYPE, baseModelNameOrPath);
         Map<String, Object> alphaPattern = new LinkedHashMap<>();
         config.alphaPattern().forEach((key, value) -> alphaPattern.put(key, number(value)));
         json.put("alpha_pattern", alphaPattern);
-        json.put("auto_mapping", null);
-        json.put("base_model_name_or_path", baseModelNameOrPath);
         json.put("bias", config.bias());
         json.put("exclude_modules", unsetIfEmpty(config.excludeModules()));
         json.put("fan_in_fan_out", fanInFanOut);
-        json.put("inference_mode", true);
         json.put("init_lora_weights", config.initLoraWeights());
         json.put("layers_pattern", unsetIfEmpty(config.layersPattern()));
         json.put("layers_to_transform", unsetIfEmpty(config.layersToTransform()));
         json.put("lora_alpha", number(config.loraAlpha()));
         json.put("lora_dropout", config.loraDropout());
         json.put("modules_to_save", unsetIfEmpty(config.modulesToSave()));
-        json.put("peft_type", LoraMethod.PEFT_TYPE);
         json.put("r", config.r());
         json.put("rank_pattern", config.rankPattern());
-        json.put("revision", null);
         json.put("target_modules", savedTargets);
-        json.put("task_type", "CAUSAL_LM");
         json.put("use_dora", config.useDora());
         json.put("use_rslora", config.useRslora());
-
-        Map<String, DataType> dtypes = new LinkedHashMap<>();
-        parameters.keySet().forEach(name -> dtypes.put(name, DataType.FLOAT32));
-        SafetensorsWriter.write(dir.resolve(WEIGHTS_FILE), parameters, dtypes,
-                Map.of("format", "pt"));
-        AtomicFiles.writeAtomically(dir.resolve(CONFIG_FILE), temp -> JSON.writeValue(temp.toFile(), json));
-    }
-
-    /** PEFT writes null for an unset list or string. */
-    private static Object unsetIfEmpty(Object value) {
-        return value instanceof java.util.Collection<?> c && c.isEmpty() || "".equals(value) ? null : value;
+        PeftAdapterDirectory.write(dir, json, parameters);
     }
 
     /** Checks {@code dir}'s adapter against {@code method} and copies its tensors into the adapter arrays. */
@@ -96,8 +69,8 @@ final class LoraAdapterFiles {
      * (keyed by saved name); {@code savedModules} are the modules to save, for their older PEFT names.
      */
     static void read(Path dir, LoraConfig config, Map<String, NDArray> parameters, Set<String> savedModules) {
-        Path configFile = dir.resolve(CONFIG_FILE);
-        JsonNode json = readJson(configFile);
+        Path configFile = PeftAdapterDirectory.configFile(dir);
+        JsonNode json = PeftAdapterDirectory.readConfig(dir, LoraMethod.PEFT_TYPE);
         checkSame(configFile, "r", json.path("r").asDouble(Double.NaN), config.r());
         checkSame(configFile, "lora_alpha", json.path("lora_alpha").asDouble(Double.NaN), config.loraAlpha());
         // These change the function the same tensors compute, so a mismatch must not load silently.
@@ -105,65 +78,8 @@ final class LoraAdapterFiles {
         checkFlag(configFile, "use_rslora", json.path("use_rslora").asBoolean(false), config.useRslora());
         checkPattern(configFile, "alpha_pattern", json.path("alpha_pattern"), config.alphaPattern());
         checkPattern(configFile, "rank_pattern", json.path("rank_pattern"), config.rankPattern());
-
-        Path weightsFile = dir.resolve(WEIGHTS_FILE);
-        try (SafetensorsReader reader = SafetensorsReader.open(weightsFile);
-             NDManager scratch = NDManager.newBaseManager()) {
-            Set<String> extra = new TreeSet<>();
-            reader.tensors().forEach(info -> extra.add(info.name()));
-            Map<String, String> sources = new LinkedHashMap<>();
-            for (String name : parameters.keySet()) {
-                for (String alias : aliases(name, savedModules)) {
-                    if (extra.contains(alias)) {
-                        sources.put(name, alias);
-                        break;
-                    }
-                }
-            }
-            extra.removeAll(sources.values());
-            if (!extra.isEmpty()) {
-                throw new ConfigException(String.format(Locale.ROOT,
-                        "%s: tensors %s have no adapted module in this model (target_modules %s)",
-                        weightsFile, extra, config.targetModules()));
-            }
-            for (Map.Entry<String, NDArray> parameter : parameters.entrySet()) {
-                String name = parameter.getKey();
-                NDArray target = parameter.getValue();
-                String source = sources.get(name);
-                if (source == null) {
-                    throw new ConfigException(weightsFile + ": missing tensor '" + name + "'");
-                }
-                var info = reader.info(source).orElseThrow();
-                if (!info.shape().equals(target.getShape())) {
-                    throw new ConfigException(String.format(Locale.ROOT,
-                            "%s: tensor '%s' has shape %s, expected %s", weightsFile, source, info.shape(),
-                            target.getShape()));
-                }
-                NDArray loaded = reader.load(source, scratch);
-                target.set(loaded.toFloatArray());
-            }
-        }
-    }
-
-    /** Parses {@code file}, which must exist and hold {@code peft_type} {@value LoraMethod#PEFT_TYPE}. */
-    private static JsonNode readJson(Path configFile) {
-        JsonNode json;
-        try {
-            json = JSON.readTree(Files.readString(configFile));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(configFile + ": no such file");
-        } catch (IOException e) {
-            throw new ConfigException(configFile + ": cannot read: " + e.getMessage(), e);
-        }
-        if (json == null || !json.isObject()) {
-            throw new ConfigException(configFile + ": expected a JSON object");
-        }
-        String peftType = json.path("peft_type").asText("");
-        if (!LoraMethod.PEFT_TYPE.equals(peftType)) {
-            throw new ConfigException(String.format(Locale.ROOT,
-                    "%s: peft_type is '%s', expected '%s'", configFile, peftType, LoraMethod.PEFT_TYPE));
-        }
-        return json;
+        PeftAdapterDirectory.readTensors(dir, parameters, name -> aliases(name, savedModules), config.targetModules(),
+                PeftAdapterDirectory.TensorFit.sameShape(""));
     }
 
     /**
@@ -172,8 +88,8 @@ final class LoraAdapterFiles {
      * {@code lora} method validates a pipeline's settings.
      */
     static LoraConfig readConfig(Path dir) {
-        Path file = dir.resolve(CONFIG_FILE);
-        JsonNode json = readJson(file);
+        Path file = PeftAdapterDirectory.configFile(dir);
+        JsonNode json = PeftAdapterDirectory.readConfig(dir, LoraMethod.PEFT_TYPE);
         LoraMethodProvider provider = new LoraMethodProvider();
         LoraConfig defaults = provider.defaults();
         LoraConfig config;
@@ -262,8 +178,7 @@ final class LoraAdapterFiles {
 
     private static void checkFlag(Path file, String key, boolean saved, boolean expected) {
         if (saved != expected) {
-            throw new ConfigException(String.format(Locale.ROOT,
-                    "%s: %s is %s, but the method was created with %s %s", file, key, saved, key, expected));
+            throw PeftAdapterDirectory.mismatch(file, key, saved, expected);
         }
     }
 
@@ -275,21 +190,8 @@ final class LoraAdapterFiles {
         Map<String, Double> expectedValues = new TreeMap<>();
         expected.forEach((name, value) -> expectedValues.put(name, value.doubleValue()));
         if (!savedValues.equals(expectedValues)) {
-            throw new ConfigException(String.format(Locale.ROOT,
-                    "%s: %s is %s, but the method was created with %s %s", file, key, savedValues, key, expectedValues));
+            throw PeftAdapterDirectory.mismatch(file, key, savedValues, expectedValues);
         }
     }
 
-    private static void checkSame(Path file, String key, double saved, double expected) {
-        if (saved != expected) {
-            throw new ConfigException(String.format(Locale.ROOT,
-                    "%s: %s is %s, but the method was created with %s %s", file, key, number(saved), key,
-                    number(expected)));
-        }
-    }
-
-    /** Whole numbers as JSON integers, as PEFT's own configs hold {@code lora_alpha: 16}. */
-    private static Object number(double value) {
-        return value == Math.rint(value) && Math.abs(value) < 1e15 ? (Object) (long) value : (Object) value;
-    }
 }

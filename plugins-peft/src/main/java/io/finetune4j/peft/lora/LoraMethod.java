@@ -9,6 +9,7 @@ import io.finetune4j.api.method.NamedAdapters;
 import io.finetune4j.api.model.AdapterScope;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.runtime.io.PeftAdapterDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -242,7 +243,7 @@ public final class LoraMethod implements Method {
     public void loadAdapter(Path dir, String adapterName) {
         requireLoaded("load an adapter");
         LoraConfig config = LoraAdapterFiles.readConfig(dir);
-        AdapterState state = addAdapter(adapterName, config, dir.resolve(LoraAdapterFiles.CONFIG_FILE).toString());
+        AdapterState state = addAdapter(adapterName, config, PeftAdapterDirectory.configFile(dir).toString());
         try {
             LoraAdapterFiles.read(dir, state.config, state.trainable, Set.of());
         } catch (RuntimeException e) {
@@ -453,7 +454,7 @@ public final class LoraMethod implements Method {
             requireAdapter(name);
         }
         for (String name : adapterNames) {
-            Path target = name.equals(LoraLinear.DEFAULT_ADAPTER) ? dir : dir.resolve(name);
+            Path target = PeftAdapterDirectory.adapterDir(dir, name);
             AdapterState state = adapters.get(name);
             LoraAdapterFiles.write(target, state.config, state.trainable, state.savedTargets,
                     fanInFanOut(state), baseModelNameOrPath);

@@ -169,7 +169,7 @@ public final class PrefixTuningMethod implements VirtualTokenMethod {
     public void loadAdapter(Path dir) {
         if (transform != null) {
             // PEFT: "Cannot load flattened prompt embeddings when prefix_projection=True"
-            throw new io.finetune4j.api.ConfigException(dir.resolve(PromptAdapterFiles.CONFIG_FILE)
+            throw new io.finetune4j.api.ConfigException(io.finetune4j.runtime.io.PeftAdapterDirectory.configFile(dir)
                     + ": a saved prefix is plain; load it with prefix_projection: false");
         }
         embedding.set(PromptAdapterFiles.read(dir, PEFT_TYPE, config.numVirtualTokens(), embedding.getShape()));

@@ -14,6 +14,7 @@ import io.finetune4j.runner.Console;
 import io.finetune4j.runner.config.ConfigBinder;
 import io.finetune4j.runner.config.PluginCalls;
 import io.finetune4j.runner.config.PluginChoice;
+import io.finetune4j.runtime.io.PeftAdapterDirectory;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,10 +44,8 @@ import java.util.regex.Pattern;
  * {@link NamedAdapters}.
  */
 public final class AdapterLoader {
-    static final String CONFIG_FILE = "adapter_config.json";
     /** Keys PEFT writes about the file rather than the method; ignoring them changes nothing. */
-    private static final Set<String> PEFT_METADATA = Set.of("peft_type", "base_model_name_or_path", "revision",
-            "task_type", "inference_mode", "auto_mapping");
+    private static final Set<String> PEFT_METADATA = PeftAdapterDirectory.METADATA_KEYS;
 
     private final Map<String, MethodProvider<?>> methods;
     private final ConfigBinder binder;
@@ -73,16 +72,15 @@ public final class AdapterLoader {
 
     /** The method that reads {@code dir/adapter_config.json}, with the file's settings bound and validated. */
     public PluginChoice<MethodProvider<?>> read(Path dir) {
-        Path file = dir.resolve(CONFIG_FILE);
-        if (!Files.isRegularFile(file)) {
-            throw new ConfigException("--adapter: " + dir.toAbsolutePath() + " has no " + CONFIG_FILE);
+        Path file = PeftAdapterDirectory.configFile(dir);
+        if (!PeftAdapterDirectory.isAdapterDirectory(dir)) {
+            throw new ConfigException("--adapter: " + dir.toAbsolutePath() + " has no "
+                    + PeftAdapterDirectory.CONFIG_FILE);
         }
         ObjectNode json = readJson(file);
-        JsonNode peftType = json.get("peft_type");
-        if (peftType == null || !peftType.isTextual()) {
-            throw new ConfigException(file + ": peft_type: missing; expected the adapter's type, e.g. \"LORA\"");
-        }
-        MethodProvider<?> provider = providerFor(file, peftType.asText());
+        String peftType = PeftAdapterDirectory.peftType(json).orElseThrow(() -> new ConfigException(
+                file + ": peft_type: missing; expected the adapter's type, e.g. \"LORA\""));
+        MethodProvider<?> provider = providerFor(file, peftType);
         return new PluginChoice<>(provider.id(), provider, bind(file, provider, json));
     }
 
@@ -165,7 +163,7 @@ public final class AdapterLoader {
     // ---- several adapters on one base ----
 
     /** PEFT's name of an adapter given without one. */
-    public static final String DEFAULT_NAME = "default";
+    public static final String DEFAULT_NAME = PeftAdapterDirectory.DEFAULT_ADAPTER;
     private static final String LORA_PEFT_TYPE = "LORA";
     private static final Pattern NAMED = Pattern.compile("([A-Za-z0-9_][A-Za-z0-9_.-]*)=(.+)");
     private static final List<String> COMBINATIONS = List.of("linear", "cat", "svd");

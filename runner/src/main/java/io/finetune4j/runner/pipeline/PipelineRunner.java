@@ -128,7 +128,7 @@ public final class PipelineRunner {
         }
         Optional<Path> model = Optional.of(dir.resolve("model")).filter(p -> Files.isRegularFile(p.resolve("config.json")));
         Optional<Path> adapter = Optional.of(dir.resolve("adapter"))
-                .filter(p -> Files.isRegularFile(p.resolve("adapter_config.json")));
+                .filter(io.finetune4j.runtime.io.PeftAdapterDirectory::isAdapterDirectory);
         return Optional.of(new StageResult(stage.name(), stage.method().id(), dir, model, adapter));
     }
 

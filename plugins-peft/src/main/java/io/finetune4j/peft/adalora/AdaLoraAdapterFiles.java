@@ -86,22 +86,8 @@ final class AdaLoraAdapterFiles {
         }
         int kept = count(mask);
         int other = Math.toIntExact(columns ? shape.get(0) : shape.get(1));
-        float[] values = array.toFloatArray();
         float[] out = new float[kept * other];
-        int k = 0;
-        for (int i = 0; i < rank; i++) {
-            if (!mask.get(i)) {
-                continue;
-            }
-            for (int j = 0; j < other; j++) {
-                if (columns) {
-                    out[j * kept + k] = values[j * rank + i];
-                } else {
-                    out[k * other + j] = values[i * other + j];
-                }
-            }
-            k++;
-        }
+        copyKept(array.toFloatArray(), out, mask, other, columns, true);
         return scratch.create(out, columns ? new Shape(other, kept) : new Shape(kept, other));
     }
 
@@ -143,23 +129,36 @@ final class AdaLoraAdapterFiles {
         if (mask.size() != rank || !shape.equals(expected)) {
             throw shapeMismatch(file, source, shape, target);
         }
-        float[] values = loaded.toFloatArray();
         float[] full = new float[rank * other];
+        copyKept(loaded.toFloatArray(), full, mask, other, columns, false);
+        return full;
+    }
+
+    /**
+     * Moves the kept triplets between a tensor of rank {@code mask.size()} and one of the kept count: rows of
+     * A and E ({@code [r, other]}), columns of B ({@code [other, r]}); {@code trim} copies full → kept, else
+     * kept → full (the rest of {@code to} stays zero).
+     */
+    private static void copyKept(float[] from, float[] to, List<Boolean> mask, int other, boolean columns,
+                                 boolean trim) {
+        int rank = mask.size();
+        int kept = count(mask);
         int k = 0;
         for (int i = 0; i < rank; i++) {
             if (!mask.get(i)) {
                 continue;
             }
             for (int j = 0; j < other; j++) {
-                if (columns) {
-                    full[j * rank + i] = values[j * kept + k];
+                int full = columns ? j * rank + i : i * other + j;
+                int small = columns ? j * kept + k : k * other + j;
+                if (trim) {
+                    to[small] = from[full];
                 } else {
-                    full[i * other + j] = values[k * other + j];
+                    to[full] = from[small];
                 }
             }
             k++;
         }
-        return full;
     }
 
     private static ConfigException shapeMismatch(Path file, String source, Shape shape, Shape target) {

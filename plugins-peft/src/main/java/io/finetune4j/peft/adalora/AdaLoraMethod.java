@@ -9,6 +9,7 @@ import io.finetune4j.api.method.StepInfo;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
 import io.finetune4j.peft.lora.TargetModules;
+import io.finetune4j.peft.tuner.TunerLayers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -49,7 +50,7 @@ public final class AdaLoraMethod implements Method {
     private final AdaLoraConfig config;
     private final CausalLM model;
     private final NDManager manager;
-    private final Map<String, SvdLinear> layers = new LinkedHashMap<>();
+    private final TunerLayers<SvdLinear> layers;
     private final Map<String, NDArray> trainable = new LinkedHashMap<>();
     private final List<String> savedTargets;
     private final RankAllocator allocator;
@@ -57,7 +58,6 @@ public final class AdaLoraMethod implements Method {
     private NDManager gradientCopies;
     private List<NDArray[]> gradients;
     private boolean warnedTotal;
-    private boolean unloaded;
 
     AdaLoraMethod(AdaLoraConfig config, CausalLM model, long seed) {
         this.config = config;
@@ -68,15 +68,8 @@ public final class AdaLoraMethod implements Method {
                 new TargetModules.Fields(config.targetModules(), config.excludeModules(), config.layersToTransform(),
                         config.layersPattern(), List.of()), matched);
         this.savedTargets = List.copyOf(new java.util.TreeSet<>(matched)); // PEFT writes target_modules from a set
-        for (String name : targets) {
-            Linear existing = model.linears().get(name);
-            if (existing.base() != existing) {
-                throw new ConfigException(String.format("target_modules: module '%s' is already wrapped by %s", name, existing));
-            }
-        }
-        // Freeze every base weight: only adapter parameters train (PEFT's _mark_only_adapters_as_trainable).
-        model.parameters().values().forEach(parameter -> parameter.setRequiresGradient(false));
-        this.manager = model.manager().newSubManager();
+        this.layers = TunerLayers.inject(model, targets, "the AdaLoRA adapters");
+        this.manager = layers.manager();
         SplittableRandom random = new SplittableRandom(seed);
         List<RankAllocator.Triplet> triplets = new ArrayList<>();
         for (String name : targets) {
@@ -114,9 +107,7 @@ public final class AdaLoraMethod implements Method {
         double scaling = config.scaling(rank);
         float ranknum = config.initR();
         NDArray factor = manager.create(SvdLinear.factor(scaling, ranknum));
-        SvdLinear layer = new SvdLinear(base, a, e, b, factor, scaling, ranknum, (float) config.loraDropout(), model);
-        model.replaceLinear(name, layer);
-        layers.put(name, layer);
+        layers.wrap(new SvdLinear(base, a, e, b, factor, scaling, ranknum, (float) config.loraDropout(), model));
         return new RankAllocator.Triplet(name, a, e, b);
     }
 
@@ -139,7 +130,7 @@ public final class AdaLoraMethod implements Method {
                 continue;
             }
             String module = name.substring(0, name.length() - ".bias".length());
-            boolean adapted = layers.containsKey(module);
+            boolean adapted = layers.get(module) != null;
             if (adapted || config.bias().equals("all")) {
                 parameter.getValue().setRequiresGradient(true);
                 trainable.put(PREFIX + module + (adapted ? ".base_layer.bias" : ".bias"), parameter.getValue());
@@ -154,7 +145,7 @@ public final class AdaLoraMethod implements Method {
 
     /** The adapted layers by module name, in model order. */
     public Map<String, SvdLinear> layers() {
-        return Collections.unmodifiableMap(layers);
+        return layers.layers();
     }
 
     public AdaLoraConfig config() {
@@ -169,7 +160,7 @@ public final class AdaLoraMethod implements Method {
     /** Kept triplets per module: from {@link #rankPattern()}, or every triplet before the first masking. */
     public Map<String, Integer> ranks() {
         Map<String, Integer> ranks = new LinkedHashMap<>();
-        layers.forEach((name, layer) -> {
+        layers.layers().forEach((name, layer) -> {
             List<Boolean> kept = rankPattern == null ? null : rankPattern.get(name + ".lora_E");
             ranks.put(name, kept == null || kept.size() != layer.rank()
                     ? layer.rank() : (int) kept.stream().filter(Boolean::booleanValue).count());
@@ -186,7 +177,7 @@ public final class AdaLoraMethod implements Method {
     }
 
     boolean fanInFanOut() {
-        return layers.values().stream().anyMatch(Linear::transposed);
+        return layers.fanInFanOut();
     }
 
     /**
@@ -195,12 +186,12 @@ public final class AdaLoraMethod implements Method {
      */
     @Override
     public Optional<NDArray> regularizationLoss(NDManager scope) {
-        if (layers.isEmpty()) {
+        if (layers.layers().isEmpty()) {
             return Optional.empty();
         }
         NDArray sum = scope.zeros(new Shape());
         int count = 0;
-        for (SvdLinear layer : layers.values()) {
+        for (SvdLinear layer : layers.layers().values()) {
             count += 2;
             int r = layer.rank();
             if (r == 0) {
@@ -310,13 +301,13 @@ public final class AdaLoraMethod implements Method {
 
     @Override
     public void saveAdapter(Path dir, String baseModelNameOrPath) {
-        requireLoaded("save an adapter");
+        layers.requireLoaded("save an adapter");
         AdaLoraAdapterFiles.write(dir, this, baseModelNameOrPath);
     }
 
     @Override
     public void loadAdapter(Path dir) {
-        requireLoaded("load an adapter");
+        layers.requireLoaded("load an adapter");
         Map<String, List<Boolean>> loaded = AdaLoraAdapterFiles.read(dir, this);
         if (!loaded.isEmpty()) {
             rankPattern = new LinkedHashMap<>(loaded);
@@ -335,18 +326,13 @@ public final class AdaLoraMethod implements Method {
      */
     @Override
     public void mergeAndUnload() {
-        requireLoaded("merge");
-        for (SvdLinear layer : layers.values()) {
-            layer.weight().set(merged(layer));
-            model.replaceLinear(layer.name(), layer.base());
-        }
+        layers.requireLoaded("merge");
+        layers.mergeEach(layer -> layer.weight().set(merged(layer)));
         trainable.values().forEach(parameter -> parameter.setRequiresGradient(false));
         releaseGradients();
         allocator.close();
-        layers.clear();
         trainable.clear();
-        manager.close();
-        unloaded = true;
+        layers.close();
     }
 
     /** {@code W + B·(A ⊙ E)·factor} in double precision, in the stored layout. */
@@ -373,14 +359,8 @@ public final class AdaLoraMethod implements Method {
         return merged;
     }
 
-    private void requireLoaded(String action) {
-        if (unloaded) {
-            throw new IllegalStateException("cannot " + action + ": the AdaLoRA adapters were merged and unloaded");
-        }
-    }
-
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "AdaLoraMethod[%d layers, %d trainable]", layers.size(), trainableParameterCount());
+        return String.format(Locale.ROOT, "AdaLoraMethod[%d layers, %d trainable]", layers.layers().size(), trainableParameterCount());
     }
 }

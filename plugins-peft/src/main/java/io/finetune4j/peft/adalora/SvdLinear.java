@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.norm.Dropout;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.peft.tuner.WrapperLinear;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A frozen linear layer with an SVD-form update beside it, PEFT's {@code adalora.SVDLinear}
@@ -18,7 +18,7 @@ import java.util.Optional;
  * A GPT-2 Conv1D base works unchanged: the adapter sees the logical {@code in -> out} map. While the
  * model's adapters are disabled the layer is exactly its base.
  */
-public final class SvdLinear implements Linear {
+public final class SvdLinear implements WrapperLinear {
     private final Linear base;
     private final NDArray loraA;
     private final NDArray loraE;
@@ -99,18 +99,6 @@ public final class SvdLinear implements Linear {
     public int rank() {
         return Math.toIntExact(loraA.getShape().get(0));
     }
-
-    @Override public String name() { return base.name(); }
-
-    @Override public int inFeatures() { return base.inFeatures(); }
-
-    @Override public int outFeatures() { return base.outFeatures(); }
-
-    @Override public NDArray weight() { return base.weight(); }
-
-    @Override public Optional<NDArray> bias() { return base.bias(); }
-
-    @Override public boolean transposed() { return base.transposed(); }
 
     @Override public Linear base() { return base; }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.HookPoint;
+import io.finetune4j.peft.tuner.TunerLayers;
 import io.finetune4j.runtime.io.PeftAdapterDirectory;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -45,7 +46,7 @@ public final class BottleneckMethod implements Method {
         this.config = config;
         int hidden = model.config().hiddenSize();
         this.width = config.width(hidden);
-        model.parameters().values().forEach(parameter -> parameter.setRequiresGradient(false));
+        TunerLayers.freezeBase(model);
         NDManager manager = model.manager().newSubManager();
         Random random = new Random(seed);
         List<HookPoint> points = "houlsby".equals(config.placement())

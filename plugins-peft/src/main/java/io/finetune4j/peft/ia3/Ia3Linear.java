@@ -3,8 +3,8 @@ package io.finetune4j.peft.ia3;
 import ai.djl.ndarray.NDArray;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.peft.tuner.WrapperLinear;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A frozen linear layer rescaled by a learned vector, PEFT's {@code ia3.Linear}: for a feed-forward target
@@ -12,7 +12,7 @@ import java.util.Optional;
  * (the bias is scaled too, as in PEFT, where the whole base output is multiplied). While the model's adapters
  * are disabled the layer is exactly its base.
  */
-public final class Ia3Linear implements Linear {
+public final class Ia3Linear implements WrapperLinear {
     private final Linear base;
     private final NDArray vector;
     private final boolean feedforward;
@@ -50,18 +50,6 @@ public final class Ia3Linear implements Linear {
     public boolean feedforward() {
         return feedforward;
     }
-
-    @Override public String name() { return base.name(); }
-
-    @Override public int inFeatures() { return base.inFeatures(); }
-
-    @Override public int outFeatures() { return base.outFeatures(); }
-
-    @Override public NDArray weight() { return base.weight(); }
-
-    @Override public Optional<NDArray> bias() { return base.bias(); }
-
-    @Override public boolean transposed() { return base.transposed(); }
 
     @Override public Linear base() { return base; }
 

@@ -3,10 +3,10 @@ package io.finetune4j.peft.ia3;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.peft.tuner.TunerLayers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,12 +32,10 @@ public final class Ia3Method implements Method {
 
     private final Ia3Config config;
     private final CausalLM model;
-    private final NDManager manager;
-    private final Map<String, Ia3Linear> layers = new LinkedHashMap<>();
+    private final TunerLayers<Ia3Linear> layers;
     private final Map<String, NDArray> trainable = new LinkedHashMap<>();
     private final List<String> savedTargets;
     private final List<String> savedFeedforward;
-    private boolean unloaded;
 
     Ia3Method(Ia3Config config, CausalLM model) {
         this.config = config;
@@ -47,24 +45,15 @@ public final class Ia3Method implements Method {
         this.savedTargets = List.copyOf(new TreeSet<>(matched));
         this.savedFeedforward = List.copyOf(new TreeSet<>(config.feedforwardModules().stream()
                 .filter(matched::contains).toList()));
-        for (String name : targets) {
-            Linear existing = model.linears().get(name);
-            if (existing.base() != existing) {
-                throw new ConfigException(String.format(
-                        "target_modules: module '%s' is already wrapped by %s", name, existing));
-            }
-        }
-        model.parameters().values().forEach(parameter -> parameter.setRequiresGradient(false));
-        this.manager = model.manager().newSubManager();
+        this.layers = TunerLayers.inject(model, targets, "the IA3 vectors");
+        NDManager manager = layers.manager();
         for (String name : targets) {
             Linear base = model.linears().get(name);
             boolean feedforward = Ia3Modules.matchesAny(name, config.feedforwardModules());
             Shape shape = feedforward ? new Shape(1, base.inFeatures()) : new Shape(base.outFeatures(), 1);
             NDArray vector = manager.ones(shape);
             vector.setRequiresGradient(true);
-            Ia3Linear layer = new Ia3Linear(base, vector, feedforward, model);
-            model.replaceLinear(name, layer);
-            layers.put(name, layer);
+            layers.wrap(new Ia3Linear(base, vector, feedforward, model));
             trainable.put(PREFIX + name + SUFFIX, vector);
         }
     }
@@ -76,7 +65,7 @@ public final class Ia3Method implements Method {
 
     /** The adapted layers by module name, in model order. */
     public Map<String, Ia3Linear> layers() {
-        return Collections.unmodifiableMap(layers);
+        return layers.layers();
     }
 
     public Ia3Config config() {
@@ -94,18 +83,18 @@ public final class Ia3Method implements Method {
     }
 
     boolean fanInFanOut() {
-        return layers.values().stream().anyMatch(Linear::transposed);
+        return layers.fanInFanOut();
     }
 
     @Override
     public void saveAdapter(Path dir, String baseModelNameOrPath) {
-        requireLoaded("save an adapter");
+        layers.requireLoaded("save an adapter");
         Ia3AdapterFiles.write(dir, this, baseModelNameOrPath);
     }
 
     @Override
     public void loadAdapter(Path dir) {
-        requireLoaded("load an adapter");
+        layers.requireLoaded("load an adapter");
         Ia3AdapterFiles.read(dir, this);
     }
 
@@ -122,8 +111,8 @@ public final class Ia3Method implements Method {
      */
     @Override
     public void mergeAndUnload() {
-        requireLoaded("merge");
-        for (Ia3Linear layer : layers.values()) {
+        layers.requireLoaded("merge");
+        layers.mergeEach(layer -> {
             try (NDManager scratch = model.manager().newSubManager()) {
                 NDArray l = scratch.create(layer.vector().toFloatArray(), layer.vector().getShape()); // [out,1] | [1,in]
                 layer.weight().muli(layer.transposed() ? l.transpose() : l);
@@ -131,17 +120,8 @@ public final class Ia3Method implements Method {
                     layer.bias().get().muli(l.reshape(-1)); // [out]
                 }
             }
-            model.replaceLinear(layer.name(), layer.base());
-        }
-        layers.clear();
+        });
         trainable.clear();
-        manager.close();
-        unloaded = true;
-    }
-
-    private void requireLoaded(String action) {
-        if (unloaded) {
-            throw new IllegalStateException("cannot " + action + ": the IA3 vectors were merged and unloaded");
-        }
+        layers.close();
     }
 }

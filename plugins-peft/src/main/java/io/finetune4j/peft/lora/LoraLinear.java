@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.peft.tuner.WrapperLinear;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -29,7 +30,7 @@ import java.util.Set;
  * <p>The single-adapter accessors ({@link #loraA()}, {@link #loraB()}, {@link #scaling()}, {@link #rank()},
  * {@link #magnitude()}) describe the <em>primary</em> adapter: the first active one, else the first added.
  */
-public final class LoraLinear implements Linear {
+public final class LoraLinear implements WrapperLinear {
     /** PEFT's adapter name when none is given. */
     public static final String DEFAULT_ADAPTER = "default";
 
@@ -241,18 +242,6 @@ public final class LoraLinear implements Linear {
         }
         return adapter;
     }
-
-    @Override public String name() { return base.name(); }
-
-    @Override public int inFeatures() { return base.inFeatures(); }
-
-    @Override public int outFeatures() { return base.outFeatures(); }
-
-    @Override public NDArray weight() { return base.weight(); }
-
-    @Override public Optional<NDArray> bias() { return base.bias(); }
-
-    @Override public boolean transposed() { return base.transposed(); }
 
     @Override public Linear base() { return base; }
 

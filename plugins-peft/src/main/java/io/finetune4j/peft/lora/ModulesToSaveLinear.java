@@ -3,6 +3,7 @@ package io.finetune4j.peft.lora;
 import ai.djl.ndarray.NDArray;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.peft.tuner.WrapperLinear;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,7 +12,7 @@ import java.util.Optional;
  * replaces it while adapters are enabled and its adapter is active; the original stays frozen and serves
  * otherwise.
  */
-final class ModulesToSaveLinear implements Linear {
+final class ModulesToSaveLinear implements WrapperLinear {
     private final Linear base;
     private final NDArray weight;
     private final NDArray bias;
@@ -58,18 +59,6 @@ final class ModulesToSaveLinear implements Linear {
     Optional<NDArray> trainedBias() {
         return Optional.ofNullable(bias);
     }
-
-    @Override public String name() { return base.name(); }
-
-    @Override public int inFeatures() { return base.inFeatures(); }
-
-    @Override public int outFeatures() { return base.outFeatures(); }
-
-    @Override public NDArray weight() { return base.weight(); }
-
-    @Override public Optional<NDArray> bias() { return base.bias(); }
-
-    @Override public boolean transposed() { return base.transposed(); }
 
     @Override public Linear base() { return base; }
 

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The architecture of a decoder-only model, read from a Hugging Face {@code config.json}.
  *
- * @param modelType {@code llama}, {@code mistral}, {@code qwen2} or {@code gpt2}
+ * @param modelType {@code llama}, {@code mistral}, {@code qwen2}, {@code qwen3} or {@code gpt2}
  * @param numKeyValueHeads equal to {@code numAttentionHeads} unless the model uses grouped-query attention
  * @param intermediateSize MLP width ({@code n_inner}, or 4 × hidden for GPT-2 when absent)
  * @param normEps {@code rms_norm_eps} (Llama family) or {@code layer_norm_epsilon} (GPT-2)
@@ -35,11 +35,8 @@ public record ModelConfig(
         raw = raw == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(raw));
     }
 
+    /** {@code head_dim} when config.json gives one (Qwen3's may differ from hidden / heads), else hidden / heads. */
     public int headDim() {
-        return hiddenSize / numAttentionHeads;
-    }
-
-    public boolean isGpt2() {
-        return "gpt2".equals(modelType);
+        return raw.get("head_dim") instanceof Number explicit ? explicit.intValue() : hiddenSize / numAttentionHeads;
     }
 }

@@ -3,8 +3,11 @@ package io.finetune4j.runtime.model;
 import ai.djl.ndarray.NDArray;
 import java.util.List;
 
-/** The part of a decoder that differs between model families; {@link TransformerModel} runs the loop. */
-interface Architecture {
+/**
+ * The part of a decoder that differs between model families; {@link TransformerModel} runs the loop. Public for
+ * the families under {@code io.finetune4j.runtime.model.family}; not for plugins.
+ */
+public interface Architecture {
     /** Every tensor the forward reads, in Hugging Face's state-dict order, with its init rule. */
     List<TensorSpec> tensorSpecs();
 

@@ -3,7 +3,7 @@ package io.finetune4j.runtime.model;
 import ai.djl.ndarray.NDArray;
 
 /** Scaled dot-product attention shared by the families (Vaswani et al. 2017; HF's eager_attention_forward). */
-final class Attention {
+public final class Attention {
     private Attention() {}
 
     /**
@@ -18,7 +18,7 @@ final class Attention {
      * @param mask additive {@code [batch or 1, 1, length, total]} or null
      * @return {@code [batch, heads, length, head_dim]}
      */
-    static NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale) {
+    public static NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale) {
         return attend(query, key, value, mask, scale, 0f);
     }
 
@@ -27,7 +27,7 @@ final class Attention {
      * {@code dropout} on the attention probabilities ({@code attn_pdrop}, {@code attention_dropout}), as
      * the eager attention of transformers applies it in training; 0 skips it.
      */
-    static NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale, float dropout) {
+    public static NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale, float dropout) {
         long batch = query.getShape().get(0);
         long heads = query.getShape().get(1);
         long length = query.getShape().get(2);

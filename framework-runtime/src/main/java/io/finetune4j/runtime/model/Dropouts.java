@@ -7,10 +7,10 @@ import ai.djl.ndarray.NDArray;
  * probability {@code rate} and the rest scaled by {@code 1 / (1 − rate)}, drawn from the engine's random
  * generator (seeded by the trainer). Callers apply it only while training; a rate of 0 is the identity.
  */
-final class Dropouts {
+public final class Dropouts {
     private Dropouts() {}
 
-    static NDArray apply(NDArray x, float rate) {
+    public static NDArray apply(NDArray x, float rate) {
         if (rate <= 0f) {
             return x;
         }
@@ -18,7 +18,7 @@ final class Dropouts {
     }
 
     /** A dropout rate from the config ({@code fallback}: the transformers config class's default), in [0, 1), or a {@link io.finetune4j.api.ConfigException} naming the key. */
-    static float rate(RawConfig raw, String key, float fallback, String source) {
+    public static float rate(RawConfig raw, String key, float fallback, String source) {
         Object value = raw.get(key);
         if (value == null) {
             return fallback;

@@ -12,22 +12,22 @@ import java.util.Arrays;
  * {@link ForwardInput}: padding, causality and packed segments become one mask, as in Hugging Face's
  * {@code _prepare_4d_causal_attention_mask} (float32 min, never -inf).
  */
-final class ForwardPlan {
-    final int batch;
+public final class ForwardPlan {
+    public final int batch;
     /** Token positions in this forward ({@code inputIds} columns). */
-    final int tokens;
+    public final int tokens;
     /** Prepended virtual tokens ({@code prefixEmbeddings}). */
-    final int prefix;
+    public final int prefix;
     /** {@code prefix + tokens}: the rows the layers process. */
-    final int length;
-    final long past;
+    public final int length;
+    public final long past;
     /** {@code past + length}: the keys every query may see. */
-    final long total;
+    public final long total;
     /** {@code [positionRows, length]} int64, owned by the step. */
-    final NDArray positions;
-    final long maxPosition;
+    public final NDArray positions;
+    public final long maxPosition;
     /** Additive, {@code [batch or 1, 1, length, total]}, owned by the step; null when nothing is masked. */
-    final NDArray mask;
+    public final NDArray mask;
 
     private ForwardPlan(int batch, int tokens, int prefix, long past, NDArray positions, long maxPosition, NDArray mask) {
         this.batch = batch;

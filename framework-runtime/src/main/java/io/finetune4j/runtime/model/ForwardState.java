@@ -5,16 +5,16 @@ import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.model.KvCache;
 
 /** Per-forward values shared by the layers; lives as long as one {@code forward} call. */
-final class ForwardState {
-    final NDManager manager;
-    final boolean training;
-    final ForwardPlan plan;
+public final class ForwardState {
+    public final NDManager manager;
+    public final boolean training;
+    public final ForwardPlan plan;
     final KvCache past;
     /** The updated cache, or null when the caller did not ask for one. */
     final KvCache present;
     /** Rotary tables at this forward's positions, {@code [rows, length, 1, head_dim]} (Llama family). */
-    NDArray cos;
-    NDArray sin;
+    public NDArray cos;
+    public NDArray sin;
 
     ForwardState(NDManager manager, boolean training, ForwardPlan plan, KvCache past, KvCache present) {
         this.manager = manager;
@@ -25,7 +25,7 @@ final class ForwardState {
     }
 
     /** Makes {@code array} (the result of an op led by a model- or caller-owned array) the step's. */
-    NDArray own(NDArray array) {
+    public NDArray own(NDArray array) {
         if (array.getManager() != manager) {
             array.attach(manager);
         }
@@ -36,7 +36,7 @@ final class ForwardState {
      * Appends this forward's keys and values ({@code [batch, kv_heads, length, head_dim]}) to the layer's
      * cache and records them when a cache is asked for; returns the full keys and values.
      */
-    NDArray[] keysAndValues(int layer, NDArray keys, NDArray values) {
+    public NDArray[] keysAndValues(int layer, NDArray keys, NDArray values) {
         if (past != null && past.keys(layer) != null) {
             keys = own(past.keys(layer).concat(keys, 2));
             values = own(past.values(layer).concat(values, 2));

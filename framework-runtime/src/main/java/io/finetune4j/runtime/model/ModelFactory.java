@@ -4,13 +4,16 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ModelConfig;
 import io.finetune4j.api.model.TextTokenizer;
+import io.finetune4j.runtime.model.family.ModelFamilies;
+import io.finetune4j.runtime.model.family.ModelShape;
+import io.finetune4j.runtime.model.family.llama.LlamaFamily;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -67,6 +70,17 @@ public final class ModelFactory {
         return TransformerModel.create(config, tensors, storedTypes, tokenizer, false, tokenizerDir, manager, "tensors");
     }
 
+    /**
+     * The config random models of {@code modelType} are built from: a valid config.json of that family with
+     * the given shape (its family fills in the rest).
+     *
+     * @throws io.finetune4j.api.ConfigException when no family runs {@code modelType}
+     */
+    public static ModelConfig config(String modelType, ModelShape shape) {
+        return ModelFamilies.find(modelType).orElseThrow(() -> new ConfigException("model_type '" + modelType
+                + "' is not supported; supported: " + ModelFamilies.modelTypes())).randomConfig(modelType, shape);
+    }
+
     /** A Llama config ({@code LlamaForCausalLM}, untied head, rms_norm_eps 1e-6, rope_theta 10000). */
     public static ModelConfig llamaConfig(int vocab, int hidden, int layers, int heads, int kvHeads, int intermediate, int maxPositions) {
         return llamaFamilyConfig("llama", vocab, hidden, layers, heads, kvHeads, intermediate, maxPositions, false);
@@ -78,70 +92,15 @@ public final class ModelFactory {
      */
     public static ModelConfig llamaFamilyConfig(String modelType, int vocab, int hidden, int layers, int heads, int kvHeads,
             int intermediate, int maxPositions, boolean tieWordEmbeddings) {
-        String architecture = switch (modelType) {
-            case "llama" -> "LlamaForCausalLM";
-            case "mistral" -> "MistralForCausalLM";
-            case "qwen2" -> "Qwen2ForCausalLM";
-            default -> throw new IllegalArgumentException("not a Llama-family model_type: " + modelType);
-        };
-        Map<String, Object> raw = new LinkedHashMap<>();
-        raw.put("architectures", List.of(architecture));
-        raw.put("model_type", modelType);
-        raw.put("vocab_size", vocab);
-        raw.put("hidden_size", hidden);
-        raw.put("intermediate_size", intermediate);
-        raw.put("num_hidden_layers", layers);
-        raw.put("num_attention_heads", heads);
-        raw.put("num_key_value_heads", kvHeads);
-        raw.put("max_position_embeddings", maxPositions);
-        raw.put("hidden_act", "silu");
-        raw.put("rms_norm_eps", 1e-6);
-        raw.put("rope_theta", 10000.0);
-        raw.put("rope_scaling", null);
-        raw.put("initializer_range", 0.02);
-        raw.put("attention_dropout", 0.0);
-        switch (modelType) {
-            case "llama" -> {
-                raw.put("attention_bias", false);
-                raw.put("mlp_bias", false);
-            }
-            case "mistral" -> raw.put("sliding_window", null);
-            default -> {
-                raw.put("use_sliding_window", false);
-                raw.put("sliding_window", null);
-            }
+        if (!new LlamaFamily().modelTypes().contains(modelType)) {
+            throw new IllegalArgumentException("not a Llama-family model_type: " + modelType);
         }
-        raw.put("tie_word_embeddings", tieWordEmbeddings);
-        raw.put("torch_dtype", "float32");
-        raw.put("use_cache", true);
-        return new ModelConfig(modelType, vocab, hidden, layers, heads, kvHeads, intermediate, maxPositions, 1e-6, 10000.0,
-                tieWordEmbeddings, "qwen2".equals(modelType), "silu", raw);
+        return config(modelType, new ModelShape(vocab, hidden, layers, heads, kvHeads, intermediate, maxPositions,
+                tieWordEmbeddings, 0));
     }
 
     /** A GPT-2 config ({@code GPT2LMHeadModel}, tied head, gelu_new, n_inner 4 x hidden, no dropout). */
     public static ModelConfig gpt2Config(int vocab, int hidden, int layers, int heads, int maxPositions) {
-        Map<String, Object> raw = new LinkedHashMap<>();
-        raw.put("activation_function", "gelu_new");
-        raw.put("architectures", List.of("GPT2LMHeadModel"));
-        raw.put("attn_pdrop", 0.0);
-        raw.put("embd_pdrop", 0.0);
-        raw.put("resid_pdrop", 0.0);
-        raw.put("initializer_range", 0.02);
-        raw.put("layer_norm_epsilon", 1e-5);
-        raw.put("model_type", "gpt2");
-        raw.put("n_embd", hidden);
-        raw.put("n_head", heads);
-        raw.put("n_inner", null);
-        raw.put("n_layer", layers);
-        raw.put("n_positions", maxPositions);
-        raw.put("reorder_and_upcast_attn", false);
-        raw.put("scale_attn_by_inverse_layer_idx", false);
-        raw.put("scale_attn_weights", true);
-        raw.put("tie_word_embeddings", true);
-        raw.put("torch_dtype", "float32");
-        raw.put("use_cache", true);
-        raw.put("vocab_size", vocab);
-        return new ModelConfig("gpt2", vocab, hidden, layers, heads, heads, 4 * hidden, maxPositions, 1e-5, 0.0,
-                true, true, "gelu_new", raw);
+        return config("gpt2", new ModelShape(vocab, hidden, layers, heads, heads, 4 * hidden, maxPositions, true, 0));
     }
 }

@@ -5,7 +5,7 @@ import io.finetune4j.api.model.HookPoint;
 import io.finetune4j.api.model.Linear;
 
 /** What an {@link Architecture} reads from the model during a forward. */
-interface ModelParts {
+public interface ModelParts {
     /** A loaded tensor by Hugging Face name. */
     NDArray tensor(String name);
 

@@ -4,24 +4,24 @@ import io.finetune4j.api.ConfigException;
 import java.util.Map;
 
 /** Typed reads of optional keys in a parsed config.json, with Hugging Face's defaults. */
-final class RawConfig {
+public final class RawConfig {
     private final Map<String, Object> raw;
     private final String source;
 
-    RawConfig(Map<String, Object> raw, String source) {
+    public RawConfig(Map<String, Object> raw, String source) {
         this.raw = raw;
         this.source = source;
     }
 
-    String source() {
+    public String source() {
         return source;
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
         return raw.get(key) != null;
     }
 
-    boolean bool(String key, boolean fallback) {
+    public boolean bool(String key, boolean fallback) {
         Object value = raw.get(key);
         if (value == null) {
             return fallback;
@@ -33,7 +33,7 @@ final class RawConfig {
     }
 
     /** Null when the key is absent or null. */
-    Integer integer(String key) {
+    public Integer integer(String key) {
         Object value = raw.get(key);
         if (value == null) {
             return null;
@@ -44,7 +44,7 @@ final class RawConfig {
         throw new ConfigException(source + ": " + key + ": must be an integer, was " + value);
     }
 
-    double number(String key, double fallback) {
+    public double number(String key, double fallback) {
         Object value = raw.get(key);
         if (value == null) {
             return fallback;
@@ -55,7 +55,7 @@ final class RawConfig {
         throw new ConfigException(source + ": " + key + ": must be a number, was " + value);
     }
 
-    Object get(String key) {
+    public Object get(String key) {
         return raw.get(key);
     }
 }

@@ -19,13 +19,13 @@ import java.util.Map;
  * Both leave the attention scaling at 1. Dynamic NTK, YaRN and LongRoPE change it or depend on the
  * sequence length; they are refused with the supported list.
  */
-final class RopeScaling {
-    static final List<String> SUPPORTED = List.of("default", "linear", "llama3");
+public final class RopeScaling {
+    public static final List<String> SUPPORTED = List.of("default", "linear", "llama3");
 
     private RopeScaling() {}
 
     /** The scaling map of a raw config: {@code rope_scaling}, else {@code rope_parameters}, else null. */
-    static Map<?, ?> of(RawConfig raw) {
+    public static Map<?, ?> of(RawConfig raw) {
         Object scaling = raw.get("rope_scaling");
         if (scaling == null) {
             scaling = raw.get("rope_parameters");
@@ -33,7 +33,7 @@ final class RopeScaling {
         return scaling instanceof Map<?, ?> map ? map : null;
     }
 
-    static String type(Map<?, ?> scaling) {
+    public static String type(Map<?, ?> scaling) {
         if (scaling == null) {
             return "default";
         }
@@ -42,7 +42,7 @@ final class RopeScaling {
     }
 
     /** float32 inverse frequencies of a {@code headDim}-wide rotary embedding. */
-    static float[] inverseFrequencies(int headDim, double theta, Map<?, ?> scaling, String source) {
+    public static float[] inverseFrequencies(int headDim, double theta, Map<?, ?> scaling, String source) {
         float[] invFreq = new float[headDim / 2];
         for (int i = 0; i < invFreq.length; i++) {
             // torch: 1.0 / (base ** (arange(0, dim, 2).float() / dim)), in float32

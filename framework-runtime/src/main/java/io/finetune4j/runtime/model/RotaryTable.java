@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.SparseFormat;
  * {@code inv_freq} from {@link RopeScaling}, {@code emb = cat(freqs, freqs)}, cos and sin of it,
  * computed in float32 the way {@code LlamaRotaryEmbedding} does, cached and grown on demand.
  */
-final class RotaryTable {
+public final class RotaryTable {
     private final NDManager manager;
     private final int headDim;
     private final float[] invFreq;
@@ -19,7 +19,7 @@ final class RotaryTable {
     private long size;
 
     /** @param invFreq {@code head_dim / 2} inverse frequencies ({@link RopeScaling}) */
-    RotaryTable(NDManager manager, int headDim, float[] invFreq) {
+    public RotaryTable(NDManager manager, int headDim, float[] invFreq) {
         if (invFreq.length != headDim / 2) {
             throw new IllegalArgumentException(invFreq.length + " frequencies for head_dim " + headDim);
         }
@@ -32,7 +32,7 @@ final class RotaryTable {
      * Cos and sin at {@code positions} ({@code [rows, length]} int64, step-owned):
      * two {@code [rows, length, 1, head_dim]} arrays in the positions' manager, broadcast over heads.
      */
-    synchronized NDArray[] lookup(NDArray positions, long maxPosition) {
+    public synchronized NDArray[] lookup(NDArray positions, long maxPosition) {
         ensure(maxPosition + 1);
         Shape shape = positions.getShape();
         Shape target = new Shape(shape.get(0), shape.get(1), 1, headDim); // [rows, length, 1, head_dim]
@@ -73,7 +73,7 @@ final class RotaryTable {
     }
 
     /** {@code x * cos + rotate_half(x) * sin}, {@code rotate_half(x) = cat(-x2, x1)}; x is {@code [batch, length, heads, head_dim]}. */
-    static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+    public static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
         ai.djl.ndarray.NDList halves = x.split(2, 3);
         NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3);
         return x.mul(cos).add(rotated.mul(sin));

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Float32 scalars owned by the model's manager, for array-array ops. {@code NDArray.mul(Number)} wraps
  * a Java-owned buffer that autograd may read after the GC freed it (STACK.md), so forwards never use it.
  */
-final class Scalars {
+public final class Scalars {
     private final NDManager manager;
     private final Map<Float, NDArray> cache = new ConcurrentHashMap<>();
 
@@ -18,7 +18,7 @@ final class Scalars {
     }
 
     /** A shape-() array holding {@code value}; always the second operand, so results join the caller. */
-    NDArray of(float value) {
+    public NDArray of(float value) {
         return cache.computeIfAbsent(value, key -> manager.create(key.floatValue()));
     }
 }

@@ -7,29 +7,29 @@ import ai.djl.ndarray.types.Shape;
  *
  * @param std standard deviation for {@link Init#NORMAL}
  */
-record TensorSpec(String name, Shape shape, Init init, double std) {
+public record TensorSpec(String name, Shape shape, Init init, double std) {
 
     /** Hugging Face's {@code _init_weights}: linears and embeddings normal, biases zero, norms one. */
-    enum Init {
+    public enum Init {
         NORMAL,
         ZEROS,
         ONES
     }
 
-    static TensorSpec normal(String name, double std, long... shape) {
+    public static TensorSpec normal(String name, double std, long... shape) {
         return new TensorSpec(name, new Shape(shape), Init.NORMAL, std);
     }
 
-    static TensorSpec zeros(String name, long... shape) {
+    public static TensorSpec zeros(String name, long... shape) {
         return new TensorSpec(name, new Shape(shape), Init.ZEROS, 0);
     }
 
-    static TensorSpec ones(String name, long... shape) {
+    public static TensorSpec ones(String name, long... shape) {
         return new TensorSpec(name, new Shape(shape), Init.ONES, 0);
     }
 
     /** {@code [a, b]}, the way config.json users think of shapes. */
-    static String format(Shape shape) {
+    public static String format(Shape shape) {
         StringBuilder text = new StringBuilder("[");
         for (int i = 0; i < shape.dimension(); i++) {
             text.append(i == 0 ? "" : ", ").append(shape.get(i));

@@ -18,6 +18,8 @@ import io.finetune4j.api.model.Linear;
 import io.finetune4j.api.model.ModelConfig;
 import io.finetune4j.api.model.TargetScores;
 import io.finetune4j.api.model.TextTokenizer;
+import io.finetune4j.runtime.model.family.ModelFamilies;
+import io.finetune4j.runtime.model.family.ModelFamily;
 import io.finetune4j.runtime.train.BackwardTape;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -132,13 +134,9 @@ final class TransformerModel implements CausalLM, ModelParts {
 
     static Architecture architecture(ModelConfig config, Map<String, NDArray> tensors, NDManager manager, String source) {
         String type = config.modelType();
-        if ("llama".equals(type) || "mistral".equals(type) || "qwen2".equals(type)) {
-            return new LlamaArchitecture(config, tensors.keySet(), manager, source);
-        }
-        if ("gpt2".equals(type)) {
-            return new Gpt2Architecture(config, tensors.keySet(), source);
-        }
-        throw new ConfigException(source + ": model_type: '" + type + "' is not supported; supported: [gpt2, llama, mistral, qwen2]");
+        ModelFamily family = ModelFamilies.find(type).orElseThrow(() -> new ConfigException(source + ": model_type: '"
+                + type + "' is not supported; supported: " + ModelFamilies.modelTypes()));
+        return family.architecture(config, tensors.keySet(), manager, source);
     }
 
     @Override

@@ -26,7 +26,7 @@ public final class ReferenceModel {
             }
             weights.put(name, copy);
         });
-        if (config.isGpt2()) {
+        if ("gpt2".equals(config.modelType())) {
             prefix = weights.containsKey("transformer.wte.weight") ? "transformer." : "";
         } else {
             prefix = weights.containsKey("model.embed_tokens.weight") ? "model." : "";
@@ -45,7 +45,7 @@ public final class ReferenceModel {
 
     /** {@code [T][vocab]} logits of {@code ids}. */
     public double[][] logits(long[] ids) {
-        return config.isGpt2() ? gpt2(ids) : llama(ids);
+        return "gpt2".equals(config.modelType()) ? gpt2(ids) : llama(ids);
     }
 
     private double[][] llama(long[] ids) {

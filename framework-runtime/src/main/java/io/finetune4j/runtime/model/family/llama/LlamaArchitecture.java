@@ -1,4 +1,4 @@
-package io.finetune4j.runtime.model;
+package io.finetune4j.runtime.model.family.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -6,15 +6,40 @@ import ai.djl.ndarray.types.SparseFormat;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.HookPoint;
 import io.finetune4j.api.model.ModelConfig;
+import io.finetune4j.runtime.model.Architecture;
+import io.finetune4j.runtime.model.Attention;
+import io.finetune4j.runtime.model.Dropouts;
+import io.finetune4j.runtime.model.ForwardPlan;
+import io.finetune4j.runtime.model.ForwardState;
+import io.finetune4j.runtime.model.ModelParts;
+import io.finetune4j.runtime.model.RawConfig;
+import io.finetune4j.runtime.model.RmsNorm;
+import io.finetune4j.runtime.model.RopeScaling;
+import io.finetune4j.runtime.model.RotaryTable;
+import io.finetune4j.runtime.model.Scalars;
+import io.finetune4j.runtime.model.TensorSpec;
+import io.finetune4j.runtime.model.Architecture;
+import io.finetune4j.runtime.model.Attention;
+import io.finetune4j.runtime.model.Dropouts;
+import io.finetune4j.runtime.model.ForwardPlan;
+import io.finetune4j.runtime.model.ForwardState;
+import io.finetune4j.runtime.model.ModelParts;
+import io.finetune4j.runtime.model.RawConfig;
+import io.finetune4j.runtime.model.RmsNorm;
+import io.finetune4j.runtime.model.RopeScaling;
+import io.finetune4j.runtime.model.RotaryTable;
+import io.finetune4j.runtime.model.Scalars;
+import io.finetune4j.runtime.model.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Llama, Mistral and Qwen2 (transformers' {@code modeling_llama.py} / {@code modeling_qwen2.py}):
- * RMSNorm pre-norm blocks, rotary attention with grouped-query heads, SiLU-gated MLP.
+ * RMSNorm pre-norm blocks, rotary attention with grouped-query heads, SiLU-gated MLP. Other families of
+ * the same shape reuse it with their own {@link Options} (Qwen3: a {@link QueryKeyNorm}).
  */
-final class LlamaArchitecture implements Architecture {
+public final class LlamaArchitecture implements Architecture {
     private static final int Q = 0, K = 1, V = 2, O = 3, GATE = 4, UP = 5, DOWN = 6, INPUT_NORM = 7, POST_NORM = 8;
 
     private final ModelConfig config;
@@ -25,7 +50,6 @@ final class LlamaArchitecture implements Architecture {
     private final int headDim;
     private final boolean qkvBias;
     private final boolean outputBias;
-    private final boolean mlpBias;
     private final boolean tied;
     private final Integer slidingWindow;
     /** Qwen2 windows only some layers (max_window_layers); refused beyond the window. */
@@ -36,9 +60,25 @@ final class LlamaArchitecture implements Architecture {
     private final float scaling;
     private final double initStd;
     private final String[][] names;
+    /** {@code model.layers.<i>.} */
+    private final String[] layerPrefixes;
     private final RotaryTable rotary;
+    private final QueryKeyNorm queryKeyNorm;
 
-    LlamaArchitecture(ModelConfig config, Set<String> tensorNames, NDManager manager, String source) {
+    /**
+     * What differs between the families that share this forward.
+     *
+     * @param qkvBias q/k/v projections carry biases
+     * @param outputBias o_proj carries a bias
+     * @param windowed {@code sliding_window} applies ({@code use_sliding_window}, or always for Mistral)
+     * @param perLayerWindow the window applies from {@code max_window_layers} on (Qwen2, Qwen3): refused
+     *     once a sequence outgrows it
+     * @param queryKeyNorm applied to queries and keys per head before RoPE
+     */
+    public record Options(boolean qkvBias, boolean outputBias, boolean windowed, boolean perLayerWindow,
+            QueryKeyNorm queryKeyNorm) {}
+
+    public LlamaArchitecture(ModelConfig config, Set<String> tensorNames, NDManager manager, String source, Options options) {
         this.config = config;
         RawConfig raw = new RawConfig(config.raw(), source);
         // LlamaForCausalLM names weights "model.*"; a bare LlamaModel has no prefix.
@@ -48,22 +88,22 @@ final class LlamaArchitecture implements Architecture {
         this.kvHeads = config.numKeyValueHeads() > 0 ? config.numKeyValueHeads() : heads;
         Integer explicitHeadDim = raw.integer("head_dim");
         this.headDim = explicitHeadDim != null ? explicitHeadDim : config.headDim();
-        boolean qwen2 = "qwen2".equals(config.modelType());
-        this.qkvBias = qwen2 || config.attentionBias();
-        this.outputBias = !qwen2 && config.attentionBias();
-        this.mlpBias = raw.bool("mlp_bias", false);
+        this.qkvBias = options.qkvBias();
+        this.outputBias = options.outputBias();
+        this.queryKeyNorm = options.queryKeyNorm();
         this.tied = config.tieWordEmbeddings();
         this.eps = (float) config.normEps();
         this.scaling = (float) Math.pow(headDim, -0.5);
         this.initStd = raw.number("initializer_range", 0.02);
-        boolean windowed = "mistral".equals(config.modelType()) || raw.bool("use_sliding_window", false);
-        this.slidingWindow = windowed ? raw.integer("sliding_window") : null;
-        this.perLayerWindow = "qwen2".equals(config.modelType());
+        this.slidingWindow = options.windowed() ? raw.integer("sliding_window") : null;
+        this.perLayerWindow = options.perLayerWindow();
         this.attentionDropout = Dropouts.rate(raw, "attention_dropout", 0f, source);
         check(config, raw, source);
         this.names = new String[config.numHiddenLayers()][];
+        this.layerPrefixes = new String[names.length];
         for (int i = 0; i < names.length; i++) {
             String layer = prefix + "layers." + i + ".";
+            layerPrefixes[i] = layer;
             names[i] = new String[] {
                 layer + "self_attn.q_proj", layer + "self_attn.k_proj", layer + "self_attn.v_proj", layer + "self_attn.o_proj",
                 layer + "mlp.gate_proj", layer + "mlp.up_proj", layer + "mlp.down_proj",
@@ -90,6 +130,10 @@ final class LlamaArchitecture implements Architecture {
         if (kvHeads <= 0 || heads % kvHeads != 0) {
             problems.add(source + ": num_key_value_heads: must divide num_attention_heads (" + heads + "), was " + kvHeads);
         }
+        if (raw.bool("mlp_bias", false)) {
+            // The config parser refuses it too (ModelConfigJson): one rule for loaded and built models.
+            problems.add(source + ": mlp_bias: MLP biases are not supported");
+        }
         if (headDim % 2 != 0) {
             problems.add(source + ": head dimension must be even for rotary embeddings, was " + headDim);
         }
@@ -104,14 +148,16 @@ final class LlamaArchitecture implements Architecture {
         int vocab = config.vocabSize();
         int inter = config.intermediateSize();
         specs.add(TensorSpec.normal(prefix + "embed_tokens.weight", initStd, vocab, hidden));
-        for (String[] layer : names) {
+        for (int i = 0; i < names.length; i++) {
+            String[] layer = names[i];
             linear(specs, layer[Q], heads * headDim, hidden, qkvBias);
             linear(specs, layer[K], kvHeads * headDim, hidden, qkvBias);
             linear(specs, layer[V], kvHeads * headDim, hidden, qkvBias);
             linear(specs, layer[O], hidden, heads * headDim, outputBias);
-            linear(specs, layer[GATE], inter, hidden, mlpBias);
-            linear(specs, layer[UP], inter, hidden, mlpBias);
-            linear(specs, layer[DOWN], hidden, inter, mlpBias);
+            specs.addAll(queryKeyNorm.tensorSpecs(layerPrefixes[i], headDim));
+            linear(specs, layer[GATE], inter, hidden, false);
+            linear(specs, layer[UP], inter, hidden, false);
+            linear(specs, layer[DOWN], hidden, inter, false);
             specs.add(TensorSpec.ones(layer[INPUT_NORM], hidden));
             specs.add(TensorSpec.ones(layer[POST_NORM], hidden));
         }
@@ -200,6 +246,8 @@ final class LlamaArchitecture implements Architecture {
         NDArray q = parts.linear(layer[Q]).forward(x, training).reshape(batch, length, heads, headDim);
         NDArray k = parts.linear(layer[K]).forward(x, training).reshape(batch, length, kvHeads, headDim);
         NDArray v = parts.linear(layer[V]).forward(x, training).reshape(batch, length, kvHeads, headDim);
+        q = queryKeyNorm.apply(parts, layerPrefixes[index], true, q); // [batch, length, heads, head_dim]
+        k = queryKeyNorm.apply(parts, layerPrefixes[index], false, k);
         q = RotaryTable.apply(q, state.cos, state.sin).transpose(0, 2, 1, 3); // [batch, heads, length, head_dim]
         k = RotaryTable.apply(k, state.cos, state.sin).transpose(0, 2, 1, 3); // [batch, kv_heads, length, head_dim]
         v = v.transpose(0, 2, 1, 3);
@@ -225,9 +273,7 @@ final class LlamaArchitecture implements Architecture {
         return rmsNorm(hidden, parts.tensor(prefix + "norm.weight"), parts.scalars());
     }
 
-    /** LlamaRMSNorm: {@code weight * x / sqrt(mean(x^2) + eps)}, in float32. */
     private NDArray rmsNorm(NDArray x, NDArray weight, Scalars scalars) {
-        NDArray variance = x.square().mean(new int[] {-1}, true); // [batch, length, 1]
-        return x.div(variance.add(scalars.of(eps)).sqrt()).mul(weight);
+        return RmsNorm.apply(x, weight, scalars.of(eps));
     }
 }

@@ -1,4 +1,4 @@
-package io.finetune4j.runtime.model;
+package io.finetune4j.runtime.model.family.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -7,6 +7,15 @@ import ai.djl.ndarray.types.SparseFormat;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.HookPoint;
 import io.finetune4j.api.model.ModelConfig;
+import io.finetune4j.runtime.model.Architecture;
+import io.finetune4j.runtime.model.Attention;
+import io.finetune4j.runtime.model.Dropouts;
+import io.finetune4j.runtime.model.ForwardPlan;
+import io.finetune4j.runtime.model.ForwardState;
+import io.finetune4j.runtime.model.ModelParts;
+import io.finetune4j.runtime.model.RawConfig;
+import io.finetune4j.runtime.model.Scalars;
+import io.finetune4j.runtime.model.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

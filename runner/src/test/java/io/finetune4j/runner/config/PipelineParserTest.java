@@ -76,6 +76,21 @@ class PipelineParserTest {
     }
 
     @Test
+    void bindsGradientCheckpointingOffByDefault() {
+        String stage = """
+                stages:
+                  - name: sft
+                    base: models/tiny
+                    method: lora
+                    objective: sft
+                    data: {train: data/train.jsonl}
+                """;
+        assertThat(parser.parse(fixture.pipeline(stage)).stages().get(0).training().gradientCheckpointing()).isFalse();
+        assertThat(parser.parse(fixture.pipeline(stage + "    training: {gradient_checkpointing: true}\n"))
+                .stages().get(0).training().gradientCheckpointing()).isTrue();
+    }
+
+    @Test
     void defaultsNameToTheFileNameAndEvaluatorsToAfter() {
         Path file = fixture.write("my-run.yml", """
                 stages:
@@ -213,7 +228,7 @@ class PipelineParserTest {
         assertThat(error.problems()).containsExactly(
                 "stages[0].training.max_length: must be > 0, was 0",
                 "stages[0].training.lerning_rate: unknown key; known: [adam_beta1, adam_beta2, adam_epsilon, "
-                        + "batch_size, bf16, epochs, fp16, gradient_accumulation_steps, learning_rate, logging_steps, lr_schedule, "
+                        + "batch_size, bf16, epochs, fp16, gradient_accumulation_steps, gradient_checkpointing, learning_rate, logging_steps, lr_schedule, "
                         + "max_grad_norm, max_length, max_steps, save_steps, save_total_limit, seed, warmup_steps, weight_decay]; "
                         + "did you mean 'learning_rate'?",
                 "stages[0].training.batch_size: must be >= 1, was 0",

@@ -1,5 +1,7 @@
 package io.finetune4j.peft.adalora;
 
+import io.finetune4j.runtime.model.family.ModelFamilies;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -60,8 +62,8 @@ public record AdaLoraConfig(
         boolean initLoraWeights,
         boolean useDora) {
 
-    /** PEFT's default target modules for the Llama family and GPT-2 in one list. */
-    public static final List<String> DEFAULT_TARGETS = List.of("q_proj", "v_proj", "c_attn");
+    /** PEFT's default target modules of every supported family in one list ({@code [q_proj, v_proj, c_attn]}). */
+    public static final List<String> DEFAULT_TARGETS = ModelFamilies.peftDefaults().lora();
 
     public AdaLoraConfig {
         rankPattern = rankPattern == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(rankPattern));

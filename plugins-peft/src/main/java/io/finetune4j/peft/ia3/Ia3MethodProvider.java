@@ -4,6 +4,8 @@ import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.MethodContext;
 import io.finetune4j.api.method.MethodProvider;
+import io.finetune4j.runtime.model.family.ModelFamilies;
+import io.finetune4j.runtime.model.family.PeftTargets;
 import java.util.List;
 import java.util.Optional;
 
@@ -15,8 +17,8 @@ public final class Ia3MethodProvider implements MethodProvider<Ia3Config> {
 
     @Override
     public Ia3Config defaults() {
-        return new Ia3Config(List.of("k_proj", "v_proj", "down_proj", "c_attn", "mlp.c_proj"),
-                List.of("down_proj", "mlp.c_proj"));
+        PeftTargets defaults = ModelFamilies.peftDefaults();
+        return new Ia3Config(defaults.ia3(), defaults.ia3FeedForward());
     }
 
     @Override

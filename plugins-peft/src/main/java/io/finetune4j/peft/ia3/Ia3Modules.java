@@ -1,6 +1,7 @@
 package io.finetune4j.peft.ia3;
 
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.runtime.model.family.ModelFamilies;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,7 +14,7 @@ final class Ia3Modules {
      * Entries of the per-family defaults; one may match nothing in a model of another family, every other
      * entry that matches nothing is a typo and an error.
      */
-    static final Set<String> FAMILY_DEFAULTS = Set.of("k_proj", "v_proj", "down_proj", "c_attn", "mlp.c_proj");
+    static final Set<String> FAMILY_DEFAULTS = Set.copyOf(ModelFamilies.peftDefaults().ia3());
 
     private Ia3Modules() {}
 

@@ -4,6 +4,7 @@ import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.MethodContext;
 import io.finetune4j.api.method.MethodProvider;
+import io.finetune4j.runtime.model.family.ModelFamilies;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +23,7 @@ public final class LoraMethodProvider implements MethodProvider<LoraConfig> {
 
     @Override
     public LoraConfig defaults() {
-        return new LoraConfig(8, 8.0, 0.0, List.of("q_proj", "v_proj", "c_attn"));
+        return new LoraConfig(8, 8.0, 0.0, ModelFamilies.peftDefaults().lora());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.finetune4j.peft.lora;
 
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.runtime.model.family.ModelFamilies;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,12 +22,10 @@ public final class TargetModules {
     public static final String ALL_LINEAR = "all-linear";
 
     /**
-     * Linear-layer names of the supported architectures (Llama, Mistral, Qwen2 and GPT-2). A target among
-     * them may match nothing in a model of another family, so one list can serve every family.
+     * Linear-layer names of the supported families ({@code ModelFamilies}). A target among them may match
+     * nothing in a model of another family, so one list can serve every family.
      */
-    public static final Set<String> KNOWN_MODULES = Set.of(
-            "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj",
-            "c_attn", "c_proj", "c_fc");
+    public static final Set<String> KNOWN_MODULES = Set.copyOf(ModelFamilies.peftDefaults().linearModules());
 
     private static final String OUTPUT_LAYER = "lm_head";
 

@@ -140,12 +140,12 @@ class CheckpointConfigTest {
     @Test
     void rejectsUnknownModelType() {
         assertRejected(LLAMA.replace("\"llama\"", "\"phi3\""),
-                "model_type 'phi3' is not supported; supported: [gpt2, llama, mistral, qwen2]");
+                "model_type 'phi3' is not supported; supported: [gpt2, llama, mistral, qwen2, qwen3]");
     }
 
     @Test
     void rejectsMissingModelType() {
-        assertRejected("{\"vocab_size\": 10}", "missing required key 'model_type'; supported: [gpt2, llama, mistral, qwen2]");
+        assertRejected("{\"vocab_size\": 10}", "missing required key 'model_type'; supported: [gpt2, llama, mistral, qwen2, qwen3]");
     }
 
     @Test

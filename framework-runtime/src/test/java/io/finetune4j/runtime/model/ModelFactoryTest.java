@@ -100,7 +100,7 @@ class ModelFactoryTest {
         ModelConfig falcon = new ModelConfig("falcon", 32, 16, 1, 2, 2, 24, 64, 1e-5, 0, true, false, "gelu", Map.of());
         assertThatThrownBy(() -> ModelFactory.random(falcon, null, null, 1, Device.cpu()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("random falcon model: model_type: 'falcon' is not supported; supported: [gpt2, llama, mistral, qwen2]");
+                .hasMessage("random falcon model: model_type: 'falcon' is not supported; supported: [gpt2, llama, mistral, qwen2, qwen3]");
         Map<String, Object> raw = new LinkedHashMap<>(LLAMA.raw());
         raw.put("rope_scaling", Map.of("rope_type", "yarn", "factor", 4.0));
         ModelConfig yarn = new ModelConfig("llama", 32, 16, 1, 2, 1, 24, 64, 1e-6, 10000, false, false, "silu", raw);

@@ -53,7 +53,7 @@ public final class ReferenceModel {
         int hidden = config.hiddenSize();
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
-        int headDim = hidden / heads;
+        int headDim = config.headDim(); // Qwen3: explicit head_dim
         double[] embed = w(prefix + "embed_tokens.weight");
         double[][] h = new double[t][];
         for (int i = 0; i < t; i++) {
@@ -65,6 +65,11 @@ public final class ReferenceModel {
             double[][] q = linear(x, p + "self_attn.q_proj", heads * headDim);
             double[][] k = linear(x, p + "self_attn.k_proj", kvHeads * headDim);
             double[][] v = linear(x, p + "self_attn.v_proj", kvHeads * headDim);
+            if (weights.containsKey(p + "self_attn.q_norm.weight")) {
+                // Qwen3: RMSNorm over each head's head_dim, before RoPE
+                headNorm(q, heads, headDim, w(p + "self_attn.q_norm.weight"));
+                headNorm(k, kvHeads, headDim, w(p + "self_attn.k_norm.weight"));
+            }
             rope(q, heads, headDim);
             rope(k, kvHeads, headDim);
             double[][] attended = attention(q, k, v, heads, kvHeads, headDim);
@@ -193,6 +198,22 @@ public final class ReferenceModel {
             }
         }
         return out;
+    }
+
+    /** Qwen3RMSNorm on every head: x[h*d .. h*d+d) scaled by 1 / rms over those d values, times weight. */
+    private void headNorm(double[][] x, int heads, int headDim, double[] weight) {
+        for (double[] row : x) {
+            for (int head = 0; head < heads; head++) {
+                double mean = 0;
+                for (int d = 0; d < headDim; d++) {
+                    mean += row[head * headDim + d] * row[head * headDim + d];
+                }
+                double scale = 1 / Math.sqrt(mean / headDim + config.normEps());
+                for (int d = 0; d < headDim; d++) {
+                    row[head * headDim + d] = weight[d] * row[head * headDim + d] * scale;
+                }
+            }
+        }
     }
 
     private static double[][] layerNorm(double[][] h, double[] weight, double[] bias, double eps) {

@@ -29,6 +29,13 @@ public final class TestModels {
         return rescaled(ModelFactory.random(config, tokenizer, null, seed, Device.cpu()), seed);
     }
 
+    /** Qwen3 with hidden 16, 4 heads, 2 kv heads and head_dim 6 (not hidden / heads), untied unless asked. */
+    public static CausalLM qwen3(boolean tied, long seed, TextTokenizer tokenizer) {
+        ModelConfig config = ModelFactory.config("qwen3", new io.finetune4j.runtime.model.family.ModelShape(
+                VOCAB, HIDDEN, LAYERS, 4, 2, 24, MAX_POSITIONS, tied, 6));
+        return rescaled(ModelFactory.random(config, tokenizer, null, seed, Device.cpu()), seed);
+    }
+
     public static CausalLM gpt2(long seed) {
         return gpt2(seed, TestTokenizer.of(VOCAB));
     }
@@ -44,6 +51,7 @@ public final class TestModels {
             case "llama" -> llama("llama", 2, 1, false, seed, tokenizer);
             case "qwen2" -> llama("qwen2", 2, 1, true, seed, tokenizer);
             case "gpt2" -> gpt2(seed, tokenizer);
+            case "qwen3" -> qwen3(true, seed, tokenizer);
             default -> throw new IllegalArgumentException(kind);
         };
     }

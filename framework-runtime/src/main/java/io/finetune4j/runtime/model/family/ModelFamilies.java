@@ -4,6 +4,7 @@ import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.Stable;
 import io.finetune4j.runtime.model.family.gpt2.Gpt2Family;
 import io.finetune4j.runtime.model.family.llama.LlamaFamily;
+import io.finetune4j.runtime.model.family.qwen3.Qwen3Family;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +19,8 @@ import java.util.function.Function;
 public final class ModelFamilies {
     private static final List<ModelFamily> FAMILIES = List.of(
             new LlamaFamily(),
-            new Gpt2Family());
+            new Gpt2Family(),
+            new Qwen3Family());
 
     private ModelFamilies() {}
 

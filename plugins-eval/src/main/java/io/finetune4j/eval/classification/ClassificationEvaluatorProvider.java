@@ -3,7 +3,7 @@ package io.finetune4j.eval.classification;
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.EvaluatorProvider;
-import io.finetune4j.eval.squad.SquadScores;
+import io.finetune4j.eval.exactmatch.SquadScores;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

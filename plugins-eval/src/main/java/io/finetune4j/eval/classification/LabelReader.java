@@ -1,6 +1,6 @@
 package io.finetune4j.eval.classification;
 
-import io.finetune4j.eval.squad.SquadScores;
+import io.finetune4j.eval.exactmatch.SquadScores;
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package io.finetune4j.peft.adapter;
+package io.finetune4j.peft.bottleneck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.finetune4j.peft.adapter;
+package io.finetune4j.peft.bottleneck;
 
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.method.Method;

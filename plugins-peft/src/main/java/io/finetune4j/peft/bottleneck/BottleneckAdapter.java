@@ -1,4 +1,4 @@
-package io.finetune4j.peft.adapter;
+package io.finetune4j.peft.bottleneck;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;

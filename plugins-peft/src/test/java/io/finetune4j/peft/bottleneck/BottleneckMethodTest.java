@@ -1,4 +1,4 @@
-package io.finetune4j.peft.adapter;
+package io.finetune4j.peft.bottleneck;
 
 import static io.finetune4j.peft.ia3.PeftFixtures.logits;
 import static io.finetune4j.peft.ia3.PeftFixtures.maxDiff;

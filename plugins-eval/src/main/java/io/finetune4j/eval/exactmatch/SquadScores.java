@@ -1,4 +1,4 @@
-package io.finetune4j.eval.squad;
+package io.finetune4j.eval.exactmatch;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.finetune4j.eval.squad;
+package io.finetune4j.eval.exactmatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

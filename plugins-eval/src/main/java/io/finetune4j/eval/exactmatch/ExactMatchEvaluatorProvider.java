@@ -1,4 +1,4 @@
-package io.finetune4j.eval.squad;
+package io.finetune4j.eval.exactmatch;
 
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.eval.Evaluator;
@@ -9,16 +9,16 @@ import io.finetune4j.eval.generation.GeneratingEvaluator;
 import java.util.List;
 
 /**
- * Creates the {@code f1} evaluator: metric {@code f1}, the mean over examples of SQuAD v1.1's score
+ * Creates the {@code exact-match} evaluator: metric {@code exact_match}, the mean over examples of SQuAD v1.1's score
  * (best over references), reported ×100 as the official SQuAD script does.
  */
-public final class F1EvaluatorProvider implements EvaluatorProvider<SquadConfig> {
-    @Override public String id() { return "f1"; }
+public final class ExactMatchEvaluatorProvider implements EvaluatorProvider<SquadConfig> {
+    @Override public String id() { return "exact-match"; }
 
     /** Scores (prediction, reference) rows in {@code ft4j metrics}. */
-    @Override public List<String> predictionMetricNames() { return List.of("f1"); }
+    @Override public List<String> predictionMetricNames() { return List.of("exact_match"); }
 
-    @Override public String description() { return "Token F1 after SQuAD v1.1 normalisation, 0-100"; }
+    @Override public String description() { return "Exact match after SQuAD v1.1 normalisation, 0-100"; }
 
     @Override public SquadConfig defaults() { return SquadConfig.defaults(); }
 
@@ -29,13 +29,13 @@ public final class F1EvaluatorProvider implements EvaluatorProvider<SquadConfig>
 
     @Override
     public Evaluator create(SquadConfig config) {
-        return new GeneratingEvaluator(id(), config.generation(), F1EvaluatorProvider::score);
+        return new GeneratingEvaluator(id(), config.generation(), ExactMatchEvaluatorProvider::score);
     }
 
     static List<Metric> score(List<Prediction> predictions) {
         double[] scores = predictions.stream()
-                .mapToDouble(p -> 100 * SquadScores.f1(p.prediction(), p.references()))
+                .mapToDouble(p -> 100 * SquadScores.exactMatch(p.prediction(), p.references()))
                 .toArray();
-        return List.of(Metric.mean("f1", scores, true));
+        return List.of(Metric.mean("exact_match", scores, true));
     }
 }

@@ -1,4 +1,4 @@
-package io.finetune4j.eval.squad;
+package io.finetune4j.eval.exactmatch;
 
 import io.finetune4j.api.EvaluatorProviderContract;
 

@@ -1,4 +1,4 @@
-package io.finetune4j.peft.adapter;
+package io.finetune4j.peft.bottleneck;
 
 /**
  * Settings of the {@code bottleneck} method: sequential bottleneck adapters (Houlsby et al., "Parameter-Efficient

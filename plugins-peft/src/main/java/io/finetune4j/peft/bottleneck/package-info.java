@@ -6,4 +6,4 @@
  * method: {id: bottleneck, placement: houlsby, reduction_factor: 16, non_linearity: relu}
  * }</pre>
  */
-package io.finetune4j.peft.adapter;
+package io.finetune4j.peft.bottleneck;

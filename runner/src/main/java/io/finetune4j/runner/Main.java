@@ -1,5 +1,7 @@
 package io.finetune4j.runner;
 
+import io.finetune4j.runner.cli.Ft4j;
+import io.finetune4j.runner.console.Console;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.finetune4j.bench.BenchAction;

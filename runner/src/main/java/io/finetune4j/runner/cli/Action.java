@@ -1,6 +1,5 @@
 package io.finetune4j.runner.cli;
 
-import io.finetune4j.runner.Ft4j;
 
 /** A subcommand: its options are parsed by picocli, its work done by the injected {@link Ft4j}. */
 public interface Action {

@@ -1,6 +1,5 @@
 package io.finetune4j.runner.cli;
 
-import io.finetune4j.runner.Ft4j;
 import io.finetune4j.runner.eval.EvalService;
 import java.nio.file.Path;
 import java.util.ArrayList;

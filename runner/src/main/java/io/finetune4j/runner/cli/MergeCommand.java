@@ -1,6 +1,5 @@
 package io.finetune4j.runner.cli;
 
-import io.finetune4j.runner.Ft4j;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -11,11 +11,11 @@ import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.eval.Metric;
 import io.finetune4j.api.eval.Prediction;
-import io.finetune4j.runner.Ft4j;
-import io.finetune4j.runner.JsonLine;
+import io.finetune4j.runner.console.JsonLine;
 import io.finetune4j.runner.config.ConfigBinder;
 import io.finetune4j.runner.eval.BootstrapCi;
 import io.finetune4j.runner.eval.Interval;
+import io.finetune4j.runner.eval.Numbers;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -220,9 +220,7 @@ public final class MetricsCommand implements Action {
             Map<String, Object> values = new LinkedHashMap<>();
             results.forEach((name, interval) -> {
                 Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("value", finiteOrNull(interval.value()));
-                entry.put("ci_low", finiteOrNull(interval.low()));
-                entry.put("ci_high", finiteOrNull(interval.high()));
+                Numbers.putInterval(entry, interval, false);
                 values.put(name, entry);
             });
             out.println(JsonLine.of(values));
@@ -242,7 +240,7 @@ public final class MetricsCommand implements Action {
                 }
             }
             out.println(String.format(Locale.ROOT, "%-" + width + "s  %s  95%% CI [%s, %s]  n=%d", name,
-                    number(interval.value()), number(interval.low()), number(interval.high()), interval.n()));
+                    Numbers.fixed4(interval.value()), Numbers.fixed4(interval.low()), Numbers.fixed4(interval.high()), interval.n()));
         });
         if (!confusion.isEmpty()) {
             printConfusion(confusion, out);
@@ -278,13 +276,5 @@ public final class MetricsCommand implements Action {
             }
             out.println(line);
         });
-    }
-
-    private static Double finiteOrNull(double value) {
-        return Double.isFinite(value) ? value : null;
-    }
-
-    private static String number(double value) {
-        return Double.isFinite(value) ? String.format(Locale.ROOT, "%.4f", value) : "n/a";
     }
 }

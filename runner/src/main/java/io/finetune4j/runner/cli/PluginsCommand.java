@@ -1,6 +1,5 @@
 package io.finetune4j.runner.cli;
 
-import io.finetune4j.runner.Ft4j;
 import picocli.CommandLine.Command;
 
 /** {@code ft4j plugins}. */

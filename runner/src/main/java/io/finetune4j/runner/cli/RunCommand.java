@@ -1,7 +1,6 @@
 package io.finetune4j.runner.cli;
 
 import io.finetune4j.api.ConfigException;
-import io.finetune4j.runner.Ft4j;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Command;

@@ -1,6 +1,5 @@
 package io.finetune4j.runner.cli;
 
-import io.finetune4j.runner.Ft4j;
 import io.finetune4j.runner.model.ScoringService;
 import java.nio.file.Path;
 import picocli.CommandLine.ArgGroup;

@@ -339,25 +339,28 @@ final class StageParser {
         }
         Optional<Path> file = existingFile(rawData.get(), "data", problems);
         Optional<Dataset> dataset = file.flatMap(path -> read(path, "data", problems));
-        if (plugin.isEmpty() || dataset.isEmpty() || !checkData(plugin.get(), dataset.get(), problems)
-                || when.isEmpty()) {
+        if (plugin.isEmpty() || dataset.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new EvaluatorSpec(plugin.get(), file.get(), dataset.get(), when));
+        Optional<Evaluator> evaluator = checkedEvaluator(plugin.get(), dataset.get(), problems);
+        if (evaluator.isEmpty() || when.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new EvaluatorSpec(plugin.get(), file.get(), dataset.get(), evaluator.get(), when));
     }
 
-    /** Lets the evaluator reject the rows it cannot judge now, before any model is loaded. */
-    private static boolean checkData(PluginChoice<EvaluatorProvider<?>> plugin, Dataset dataset,
-                                     ConfigProblems problems) {
+    /** The evaluator, created once; it rejects the rows it cannot judge now, before any model is loaded. */
+    private static Optional<Evaluator> checkedEvaluator(PluginChoice<EvaluatorProvider<?>> plugin, Dataset dataset,
+                                                        ConfigProblems problems) {
         try {
             Evaluator evaluator = PluginCalls.createEvaluator(plugin);
             evaluator.checkData(dataset);
-            return true;
+            return Optional.of(evaluator);
         } catch (ConfigException e) {
             for (String problem : e.problems()) {
                 problems.add("data", problem);
             }
-            return false;
+            return Optional.empty();
         }
     }
 

@@ -9,14 +9,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ConfigProblems;
-import io.finetune4j.api.ProgressListener;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.eval.Evaluator;
 import io.finetune4j.api.eval.EvaluatorProvider;
-import io.finetune4j.api.eval.Metric;
 import io.finetune4j.api.model.CausalLM;
-import io.finetune4j.runner.Console;
-import io.finetune4j.runner.JsonLine;
+import io.finetune4j.runner.console.Console;
+import io.finetune4j.runner.console.JsonLine;
 import io.finetune4j.runner.config.ConfigBinder;
 import io.finetune4j.runner.config.Suggestions;
 import io.finetune4j.runner.model.AdapterLoader;
@@ -46,19 +44,17 @@ public final class EvalService {
     private final AdapterLoader adapters;
     private final Map<String, EvaluatorProvider<?>> evaluators;
     private final ConfigBinder binder;
-    private final BootstrapCi bootstrap;
-    private final ProgressListener progress;
+    private final EvaluationLoop loop;
     private final Console console;
 
     @Inject
     public EvalService(ModelStore models, AdapterLoader adapters, Map<String, EvaluatorProvider<?>> evaluators,
-                       ConfigBinder binder, BootstrapCi bootstrap, ProgressListener progress, Console console) {
+                       ConfigBinder binder, EvaluationLoop loop, Console console) {
         this.models = requireNonNull(models, "models is null");
         this.adapters = requireNonNull(adapters, "adapters is null");
         this.evaluators = requireNonNull(evaluators, "evaluators is null");
         this.binder = requireNonNull(binder, "binder is null");
-        this.bootstrap = requireNonNull(bootstrap, "bootstrap is null");
-        this.progress = requireNonNull(progress, "progress is null");
+        this.loop = requireNonNull(loop, "loop is null");
         this.console = requireNonNull(console, "console is null");
     }
 
@@ -82,40 +78,28 @@ public final class EvalService {
         }
     }
 
-    /** An evaluator ready to run, with its data already read and checked. */
-    private record Planned(int index, String id, Path file, Dataset dataset, Evaluator evaluator) {}
-
     /**
      * Checks everything, loads the model, runs each evaluator and prints its metrics: one line per metric
      * ({@code perplexity [heldout.jsonl]: 3.22 [3.12, 3.34]}) or with {@code json} one object per evaluator
      * ({@code {"evaluator": id, "data": file, "metrics": {name: {"value", "ci_low", "ci_high", "n"}}}}).
      */
     public List<EvaluatorResult> evaluate(Request request) {
-        List<Planned> planned = plan(request);
-        List<EvaluatorResult> results = new ArrayList<>();
+        List<EvaluationLoop.Planned> planned = plan(request);
+        List<EvaluatorResult> results;
         try (ModelHandle handle = models.load(request.model(), "--model")) {
             CausalLM model = handle.model();
             adapters.load(model, request.adapter());
-            for (Planned step : planned) {
-                List<Metric> metrics = step.evaluator().evaluate(
-                        new EvalRecords(model, step.dataset(), request.maxLength(), request.seed(), progress));
-                List<MetricResult> measured = new ArrayList<>();
-                for (Metric metric : metrics) {
-                    // The seed EvaluationRunner gives the metric of a stage's evaluator at this index, so a
-                    // stage's model evaluated here gets the interval its metrics.json reports.
-                    long metricSeed = EvaluationRunner.metricSeed(request.seed(), step.index(), metric.name());
-                    measured.add(new MetricResult(metric.name(), bootstrap.interval(metric, metricSeed),
-                            metric.higherIsBetter()));
-                }
-                results.add(new EvaluatorResult(step.index(), step.id(), step.file(), measured));
-            }
+            // The index of each evaluator seeds its metrics as a stage's evaluator at that position, so a stage's
+            // model evaluated here gets the intervals its metrics.json reports.
+            results = MeasuredEvaluation.results(
+                    loop.run(planned, model, request.maxLength(), request.seed(), Path::of));
         }
         print(results, request.json());
         return results;
     }
 
     /** Every evaluator created with its settings and every data file read and checked, or all problems at once. */
-    private List<Planned> plan(Request request) {
+    private List<EvaluationLoop.Planned> plan(Request request) {
         ConfigProblems problems = ConfigProblems.at("");
         if (request.evaluatorIds().size() != request.data().size()) {
             problems.add("", "--evaluator and --data come in pairs (the i-th evaluator runs on the i-th file); "
@@ -127,7 +111,7 @@ public final class EvalService {
         problems.throwIfAny();
         ObjectNode values = settings(request.settings());
         boolean several = request.evaluatorIds().size() > 1;
-        List<Planned> planned = new ArrayList<>();
+        List<EvaluationLoop.Planned> planned = new ArrayList<>();
         for (int i = 0; i < request.evaluatorIds().size(); i++) {
             String id = request.evaluatorIds().get(i);
             Path file = request.data().get(i);
@@ -135,7 +119,7 @@ public final class EvalService {
                     problems);
             Optional<Dataset> dataset = read(file, problems);
             if (evaluator.isPresent() && dataset.isPresent() && checkData(evaluator.get(), dataset.get(), problems)) {
-                planned.add(new Planned(i, id, file, dataset.get(), evaluator.get()));
+                planned.add(new EvaluationLoop.Planned(i, id, file, dataset.get(), evaluator.get()));
             }
         }
         problems.throwIfAny();
@@ -217,10 +201,7 @@ public final class EvalService {
             for (MetricResult metric : result.metrics()) {
                 Interval interval = metric.interval();
                 Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("value", finiteOrNull(interval.value()));
-                entry.put("ci_low", finiteOrNull(interval.low()));
-                entry.put("ci_high", finiteOrNull(interval.high()));
-                entry.put("n", interval.n());
+                Numbers.putInterval(entry, interval, true);
                 metrics.put(metric.name(), entry);
             }
             Map<String, Object> line = new LinkedHashMap<>();
@@ -231,7 +212,4 @@ public final class EvalService {
         }
     }
 
-    private static Double finiteOrNull(double value) {
-        return Double.isFinite(value) ? value : null;
-    }
 }

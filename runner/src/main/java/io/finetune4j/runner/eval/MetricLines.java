@@ -1,12 +1,8 @@
 package io.finetune4j.runner.eval;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -42,40 +38,22 @@ public final class MetricLines {
     static String line(String label, MetricResult before, MetricResult after) {
         StringBuilder text = new StringBuilder(label).append(": ");
         if (before != null) {
-            text.append(interval(before.interval()));
+            text.append(Numbers.interval(before.interval()));
         }
         if (before != null && after != null) {
             text.append(" -> ");
         }
         if (after != null) {
-            text.append(interval(after.interval()));
+            text.append(Numbers.interval(after.interval()));
         }
-        if (before != null && after != null && before.interval().value() != 0
-                && Double.isFinite(before.interval().value()) && Double.isFinite(after.interval().value())) {
-            double change = (after.interval().value() - before.interval().value()) / Math.abs(before.interval().value());
-            text.append(String.format(Locale.ROOT, " (%+.1f%%)", change * 100));
+        String change = before == null || after == null ? ""
+                : Numbers.change(before.interval().value(), after.interval().value(), true);
+        if (!change.isEmpty()) {
+            text.append(" (").append(change).append(")");
         } else if (after == null) {
             text.append(" (before training)");
         }
         return text.toString();
     }
 
-    static String interval(Interval interval) {
-        return number(interval.value()) + " [" + number(interval.low()) + ", " + number(interval.high()) + "]";
-    }
-
-    /** Three significant digits, never in exponent form and never rounding away integer digits. */
-    static String number(double value) {
-        if (!Double.isFinite(value)) {
-            return Double.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf";
-        }
-        if (value == 0) {
-            return "0";
-        }
-        BigDecimal rounded = new BigDecimal(value).round(new MathContext(3, RoundingMode.HALF_EVEN));
-        if (rounded.scale() < 0) {
-            rounded = new BigDecimal(value).setScale(0, RoundingMode.HALF_EVEN);
-        }
-        return rounded.toPlainString();
-    }
 }

@@ -3,7 +3,7 @@ package io.finetune4j.runner.inject;
 import static java.util.Objects.requireNonNull;
 
 import com.google.inject.AbstractModule;
-import io.finetune4j.runner.Console;
+import io.finetune4j.runner.console.Console;
 
 /** The streams the command writes to (the process's, or a test's). */
 public final class ConsoleModule extends AbstractModule {

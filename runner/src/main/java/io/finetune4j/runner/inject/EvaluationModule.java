@@ -2,7 +2,7 @@ package io.finetune4j.runner.inject;
 
 import com.google.inject.AbstractModule;
 import io.finetune4j.runner.eval.BootstrapCi;
-import io.finetune4j.runner.eval.EvaluationRunner;
+import io.finetune4j.runner.eval.EvaluationLoop;
 
 /** Evaluation: 95% percentile bootstrap intervals from 1000 seeded resamples of the examples. */
 public final class EvaluationModule extends AbstractModule {
@@ -12,6 +12,6 @@ public final class EvaluationModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(BootstrapCi.class).toInstance(new BootstrapCi(RESAMPLES, CONFIDENCE));
-        bind(EvaluationRunner.class);
+        bind(EvaluationLoop.class);
     }
 }

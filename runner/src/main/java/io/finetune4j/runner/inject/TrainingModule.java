@@ -4,7 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.finetune4j.api.ProgressListener;
-import io.finetune4j.runner.Console;
+import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.eval.ProgressBarListener;
 
 /** Training and evaluation progress: one text bar on standard error, shared by trainer and evaluators. */

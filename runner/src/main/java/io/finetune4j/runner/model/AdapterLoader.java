@@ -10,7 +10,7 @@ import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.NamedAdapters;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.model.CausalLM;
-import io.finetune4j.runner.Console;
+import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.config.ConfigBinder;
 import io.finetune4j.runner.config.PluginCalls;
 import io.finetune4j.runner.config.PluginChoice;

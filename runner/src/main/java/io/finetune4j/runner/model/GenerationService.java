@@ -3,8 +3,8 @@ package io.finetune4j.runner.model;
 import static java.util.Objects.requireNonNull;
 
 import io.finetune4j.api.model.CausalLM;
-import io.finetune4j.runner.Console;
-import io.finetune4j.runner.JsonLine;
+import io.finetune4j.runner.console.Console;
+import io.finetune4j.runner.console.JsonLine;
 import io.finetune4j.runtime.generate.GenerationConfig;
 import io.finetune4j.runtime.generate.GenerationResult;
 import io.finetune4j.runtime.generate.Generator;

@@ -4,8 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.CausalLM;
-import io.finetune4j.runner.Console;
-import io.finetune4j.runner.JsonLine;
+import io.finetune4j.runner.console.Console;
+import io.finetune4j.runner.console.JsonLine;
 import io.finetune4j.runtime.generate.TokenScorer;
 import jakarta.inject.Inject;
 import java.nio.file.Path;

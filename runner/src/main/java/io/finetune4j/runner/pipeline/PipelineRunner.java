@@ -3,13 +3,13 @@ package io.finetune4j.runner.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import io.finetune4j.api.ConfigException;
-import io.finetune4j.runner.Console;
+import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.config.PipelineParser;
 import io.finetune4j.runner.config.PipelineSpec;
 import io.finetune4j.runner.config.StageSpec;
 import io.finetune4j.runner.report.RunReportWriter;
-import io.finetune4j.runner.report.StageReport;
-import io.finetune4j.runtime.train.JsonlMetricsSink;
+import io.finetune4j.runner.report.StageOutcome;
+import io.finetune4j.runner.report.TrainingCurves;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,21 +66,29 @@ public final class PipelineRunner {
             throw new UncheckedIOException("cannot create run directory " + runDir, e);
         }
         console.status(String.format("run %s: %d stage(s) in %s", spec.name(), spec.stages().size(), runDir));
-        List<StageReport> reports = new ArrayList<>();
+        List<StageOutcome> outcomes = new ArrayList<>();
         Optional<String> failure = Optional.empty();
         RuntimeException thrown = null;
         Path metrics = runDir.resolve("metrics.jsonl");
-        try (JsonlMetricsSink sink = resume ? JsonlMetricsSink.appendingTo(metrics) : JsonlMetricsSink.create(metrics)) {
+        TrainingCurves curves;
+        try (MetricsLog log = resume ? MetricsLog.resume(metrics, console::status) : MetricsLog.create(metrics,
+                console::status)) {
             Optional<StageResult> previous = Optional.empty();
             for (StageSpec stage : spec.stages()) {
                 Optional<StageResult> finished = resume ? finished(stage, runDir) : Optional.empty();
                 if (finished.isPresent()) {
                     console.status(String.format("stage %s: finished in an earlier invocation; skipped", stage.name()));
+                    Optional<StageOutcome> outcome = StageOutcome.load(finished.get().dir(), stage);
+                    outcome.ifPresentOrElse(outcomes::add, () -> console.status(String.format("stage %s: no "
+                            + "readable %s; the report leaves it out (its results are in %s)", stage.name(),
+                            StageOutcome.FILE, finished.get().dir().resolve("metrics.json"))));
                     previous = finished;
                     continue;
                 }
                 try {
-                    previous = Optional.of(stages.run(stage, runDir, previous, sink, reports::add, resume));
+                    outcomes.add(stages.run(stage, runDir, previous, log, resume));
+                    previous = Optional.of(finished(stage, runDir).orElseThrow(() -> new IllegalStateException(
+                            "stage " + stage.name() + " ended without its metrics.json")));
                 } catch (RuntimeException e) {
                     failure = Optional.of(String.format("stage '%s' failed: %s", stage.name(),
                             e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
@@ -88,11 +96,13 @@ public final class PipelineRunner {
                     break;
                 }
             }
+            curves = log.curves();
         }
-        // After the sink is closed, so the report reads every logged step; also when a stage failed, so the
-        // finished stages' evaluations and curves are not lost.
+        // Also when a stage failed, so the finished stages' evaluations and curves are not lost.
+        boolean reported = false;
         try {
-            report.write(runDir, spec, reports, failure);
+            report.write(runDir, spec, outcomes, curves, failure);
+            reported = true;
         } catch (RuntimeException e) {
             if (thrown == null) {
                 throw e;
@@ -100,7 +110,9 @@ public final class PipelineRunner {
             thrown.addSuppressed(e);
         }
         if (thrown != null) {
-            console.result("report of the finished stages: " + runDir.resolve("report.html"));
+            if (reported) {
+                console.result("report of the finished stages: " + runDir.resolve("report.html"));
+            }
             throw thrown;
         }
         console.result("report: " + runDir.resolve("report.html"));

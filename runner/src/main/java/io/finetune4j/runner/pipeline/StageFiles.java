@@ -15,14 +15,15 @@ import io.finetune4j.runner.config.StageSpec;
 import io.finetune4j.runner.eval.BootstrapCi;
 import io.finetune4j.runner.eval.EvaluatorResult;
 import io.finetune4j.runner.eval.Interval;
+import io.finetune4j.runner.eval.Numbers;
 import io.finetune4j.runner.eval.MetricResult;
 import io.finetune4j.runtime.train.TrainingSummary;
+import io.finetune4j.runtime.io.AtomicFiles;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,9 +82,9 @@ public final class StageFiles {
         doc.put("stage", stage.name());
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("steps", summary.steps());
-        training.put("final_loss", finite(summary.finalLoss()));
+        training.put("final_loss", Numbers.finiteOrNull(summary.finalLoss()));
         training.put("tokens", summary.tokens());
-        training.put("seconds", finite(summary.seconds()));
+        training.put("seconds", Numbers.finiteOrNull(summary.seconds()));
         doc.put("training", training);
         List<Map<String, Object>> evaluators = new ArrayList<>();
         for (int i = 0; i < stage.evaluators().size(); i++) {
@@ -123,18 +124,11 @@ public final class StageFiles {
         for (MetricResult metric : result.metrics()) {
             Interval interval = metric.interval();
             Map<String, Object> values = new LinkedHashMap<>();
-            values.put("value", finite(interval.value()));
-            values.put("ci_low", finite(interval.low()));
-            values.put("ci_high", finite(interval.high()));
-            values.put("n", interval.n());
+            Numbers.putInterval(values, interval, true);
             values.put("higher_is_better", metric.higherIsBetter());
             metrics.put(metric.name(), values);
         }
         return metrics;
-    }
-
-    private static Double finite(double value) {
-        return Double.isFinite(value) ? value : null;
     }
 
     private interface Text {
@@ -143,17 +137,6 @@ public final class StageFiles {
 
     /** Writes beside the target and moves into place, so a crash never leaves half a file. */
     private static void write(Path file, Text text) {
-        try {
-            Files.createDirectories(file.getParent());
-            Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-            try {
-                Files.writeString(temp, text.get());
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        AtomicFiles.writeAtomically(file, temp -> Files.writeString(temp, text.get()));
     }
 }

@@ -13,24 +13,24 @@ import io.finetune4j.api.model.TextTokenizer;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.reward.RewardContext;
 import io.finetune4j.api.reward.RewardFunction;
-import io.finetune4j.runner.Console;
+import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.config.BaseSpec;
 import io.finetune4j.runner.config.EvaluatorSpec;
 import io.finetune4j.runner.config.PipelinePaths;
 import io.finetune4j.runner.config.PluginCalls;
 import io.finetune4j.runner.config.StageSpec;
-import io.finetune4j.runner.eval.EvaluationRunner;
+import io.finetune4j.runner.eval.EvaluationLoop;
+import io.finetune4j.runner.eval.MeasuredEvaluation;
 import io.finetune4j.runner.eval.MetricLines;
 import io.finetune4j.runner.model.ModelHandle;
 import io.finetune4j.runner.model.ModelStore;
 import io.finetune4j.runner.model.RunnerMethodContext;
-import io.finetune4j.runner.report.MeasuredEvaluation;
+import io.finetune4j.runner.report.MetricRows;
+import io.finetune4j.runner.report.PairedBootstrap;
 import io.finetune4j.runner.report.SampleGeneration;
 import io.finetune4j.runner.report.SampleGenerations;
-import io.finetune4j.runner.report.StageEvaluations;
-import io.finetune4j.runner.report.StageReport;
+import io.finetune4j.runner.report.StageOutcome;
 import io.finetune4j.runtime.service.CheckpointModelSource;
-import io.finetune4j.runtime.train.MetricsSink;
 import io.finetune4j.runtime.train.Trainer;
 import io.finetune4j.runtime.train.TrainingCheckpoints;
 import io.finetune4j.runtime.train.TrainingSummary;
@@ -39,45 +39,46 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * Runs one stage: loads its base model, evaluates it ({@code before}), applies the method, trains with
  * the objective, evaluates again ({@code after}) and writes the stage directory: {@code adapter/}
  * (PEFT layout) for adapter methods, {@code model/} (merged, or fully fine-tuned) when there is one,
  * {@code metrics.json} and {@code stage.yaml}. The model and every manager are closed when it ends.
- * The evaluations keep their per-example scores and a few sample generations are made before and after
- * training, for the run's report ({@link StageReport}).
+ * A few sample generations are made before and after training, and the stage's {@link StageOutcome} goes to
+ * the run's report.
  */
 public final class StageRunner {
     private final ModelStore models;
-    private final EvaluationRunner evaluations;
-    private final StageEvaluations measured;
+    private final EvaluationLoop evaluations;
+    private final PairedBootstrap paired;
     private final ProgressListener progress;
     private final StageFiles files;
     private final Console console;
 
     @Inject
-    public StageRunner(ModelStore models, EvaluationRunner evaluations, StageEvaluations measured,
-                       ProgressListener progress, StageFiles files, Console console) {
+    public StageRunner(ModelStore models, EvaluationLoop evaluations, ProgressListener progress, StageFiles files,
+                       Console console) {
         this.models = requireNonNull(models, "models is null");
         this.evaluations = requireNonNull(evaluations, "evaluations is null");
-        this.measured = requireNonNull(measured, "measured is null");
+        this.paired = new PairedBootstrap(evaluations.bootstrap().resamples(), evaluations.bootstrap().confidence());
         this.progress = requireNonNull(progress, "progress is null");
         this.files = requireNonNull(files, "files is null");
         this.console = requireNonNull(console, "console is null");
     }
 
     /**
-     * Runs {@code stage} after {@code previous} (the stage before it, if any) and hands the stage's record for the
-     * run's report to {@code reports}; with {@code resume}, training continues from the latest checkpoint in the
-     * stage's {@code checkpoints/} when there is one.
+     * Runs {@code stage} after {@code previous} (the stage before it, if any), logging its training steps to
+     * {@code log}, and returns its outcome for the run's report (also saved in the stage directory, before the
+     * {@code metrics.json} that marks the stage finished); with {@code resume}, training continues from the
+     * latest checkpoint in the stage's {@code checkpoints/} when there is one.
      */
-    public StageResult run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsSink sink,
-                           Consumer<StageReport> reports, boolean resume) {
+    public StageOutcome run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsLog log,
+                            boolean resume) {
         Path stageDir = runDir.resolve(stage.name());
         long seed = stage.training().seed();
         PipelinePaths paths = new PipelinePaths(stage.pipelineDir(), runDir);
@@ -88,7 +89,8 @@ public final class StageRunner {
         try (ModelHandle handle = load(stage, base, seed)) {
             CausalLM model = handle.model();
             // Measured before the method touches the model, so "before" is the base model itself.
-            List<MeasuredEvaluation> before = measured.run(stage, model, EvaluatorSpec.When.BEFORE, seed, paths);
+            List<MeasuredEvaluation> before = evaluations.run(planned(stage, EvaluatorSpec.When.BEFORE), model,
+                    stage.maxLength(), seed, paths::resolve);
             List<String> prompts = SampleGenerations.prompts(stage);
             List<SampleGeneration> baseSamples = SampleGenerations.generate(model, prompts);
             Method method = PluginCalls.createMethod(stage.method(), new RunnerMethodContext(model, seed));
@@ -99,7 +101,6 @@ public final class StageRunner {
             TrainingSummary summary;
             List<MeasuredEvaluation> after;
             List<SampleGeneration> trainedSamples;
-            StageResult result;
             try (NDManager objectiveManager = model.manager().newSubManager();
                  RewardHolder reward = RewardHolder.create(stage, model, paths)) {
                 Objective objective = PluginCalls.createObjective(stage.objective(), new RunnerObjectiveContext(
@@ -109,25 +110,31 @@ public final class StageRunner {
                             stage.training().saveSteps(), stage.training().saveTotalLimit(), resume);
                     checkpoints.resumeFrom().ifPresent(dir -> console.status("stage " + stage.name()
                             + ": resuming from " + dir));
-                    summary = new Trainer(stage.training(), progress, sink, stage.name())
+                    log.startStage(stage.name(), checkpoints.resumeFrom().map(StageRunner::step).orElse(0));
+                    summary = new Trainer(stage.training(), progress, log, stage.name())
                             .fit(method, objective, checkpoints);
                 } finally {
                     progress.finish();
                 }
-                after = measured.run(stage, model, EvaluatorSpec.When.AFTER, seed, paths);
+                after = evaluations.run(planned(stage, EvaluatorSpec.When.AFTER), model, stage.maxLength(), seed,
+                        paths::resolve);
                 trainedSamples = SampleGenerations.generate(model, prompts);
-                result = save(stage, stageDir, model, method, merge, base);
+                save(stageDir, model, method, merge, base);
                 objective.save(stageDir);
             }
+            StageOutcome outcome = new StageOutcome(stage, new StageOutcome.Training(summary.steps(),
+                    summary.finalLoss(), summary.tokens(), summary.seconds()),
+                    MetricRows.of(stage, before, after, paired), baseSamples, trainedSamples);
+            outcome.save(stageDir);
+            files.writeStageYaml(stageDir.resolve("stage.yaml"), stage, base, merge);
+            // Last: its presence marks the stage finished for a later --resume.
             files.writeMetrics(stageDir.resolve("metrics.json"), stage, summary, evaluations.bootstrap(), seed,
                     MeasuredEvaluation.results(before), MeasuredEvaluation.results(after));
-            files.writeStageYaml(stageDir.resolve("stage.yaml"), stage, base, merge);
             console.status(String.format(Locale.ROOT, "stage %s: %d step(s), final loss %.4f, saved to %s",
                     stage.name(), summary.steps(), summary.finalLoss(), stageDir));
             MetricLines.lines(MeasuredEvaluation.results(before), MeasuredEvaluation.results(after))
                     .forEach(console::result);
-            reports.accept(new StageReport(stage, summary, before, after, baseSamples, trainedSamples));
-            return result;
+            return outcome;
         }
     }
 
@@ -173,28 +180,40 @@ public final class StageRunner {
         return stage.merge().get();
     }
 
-    private StageResult save(StageSpec stage, Path stageDir, CausalLM model, Method method, boolean merge,
-                             Path base) {
+    /** The evaluators of {@code stage} that run at {@code when}, with their positions in the stage. */
+    private static List<EvaluationLoop.Planned> planned(StageSpec stage, EvaluatorSpec.When when) {
+        List<EvaluationLoop.Planned> planned = new ArrayList<>();
+        for (int i = 0; i < stage.evaluators().size(); i++) {
+            EvaluatorSpec spec = stage.evaluators().get(i);
+            if (spec.when().contains(when)) {
+                planned.add(new EvaluationLoop.Planned(i, spec.plugin().id(), spec.data(), spec.dataset(),
+                        spec.evaluator()));
+            }
+        }
+        return planned;
+    }
+
+    /** The step of a training checkpoint directory, {@code checkpoint-120} → 120. */
+    private static int step(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        return Integer.parseInt(name.substring(TrainingCheckpoints.PREFIX.length()));
+    }
+
+    private void save(Path stageDir, CausalLM model, Method method, boolean merge, Path base) {
         try {
             Files.createDirectories(stageDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create stage directory " + stageDir, e);
         }
-        Optional<Path> adapter = Optional.empty();
-        Optional<Path> saved = Optional.empty();
         if (method.isAdapter()) {
-            adapter = Optional.of(stageDir.resolve("adapter"));
-            method.saveAdapter(adapter.get(), base.toString());
+            method.saveAdapter(stageDir.resolve("adapter"), base.toString());
             if (merge) {
                 method.mergeAndUnload();
-                saved = Optional.of(stageDir.resolve("model"));
-                models.save(model, saved.get());
+                models.save(model, stageDir.resolve("model"));
             }
         } else {
-            saved = Optional.of(stageDir.resolve("model"));
-            models.save(model, saved.get());
+            models.save(model, stageDir.resolve("model"));
         }
-        return new StageResult(stage.name(), stage.method().id(), stageDir, saved, adapter);
     }
 
     /** The stage's reward function while it trains; closing releases what it loaded (a reward model). */

@@ -3,6 +3,7 @@ package io.finetune4j.runner.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finetune4j.runner.eval.Interval;
+import io.finetune4j.runner.eval.Numbers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,16 +40,13 @@ public final class EvalLines {
         line.put("data", row.data().toString());
         line.put("metric", row.metric());
         line.put("when", when);
-        line.put("value", finite(interval.value()));
-        line.put("ci_low", finite(interval.low()));
-        line.put("ci_high", finite(interval.high()));
-        line.put("n", interval.n());
+        Numbers.putInterval(line, interval, true);
         line.put("higher_is_better", row.higherIsBetter());
         paired.ifPresent(comparison -> {
-            line.put("delta", finite(comparison.delta()));
-            line.put("delta_ci", java.util.Arrays.asList(finite(comparison.ciLow()), finite(comparison.ciHigh())));
-            line.put("p_value", finite(comparison.pValue()));
-            line.put("wilcoxon_p_value", finite(comparison.wilcoxonPValue()));
+            line.put("delta", Numbers.finiteOrNull(comparison.delta()));
+            line.put("delta_ci", java.util.Arrays.asList(Numbers.finiteOrNull(comparison.ciLow()), Numbers.finiteOrNull(comparison.ciHigh())));
+            line.put("p_value", Numbers.finiteOrNull(comparison.pValue()));
+            line.put("wilcoxon_p_value", Numbers.finiteOrNull(comparison.wilcoxonPValue()));
             line.put("significantly_better", comparison.significantlyBetter());
         });
         try {
@@ -56,9 +54,5 @@ public final class EvalLines {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode " + line, e);
         }
-    }
-
-    private static Double finite(double value) {
-        return Double.isFinite(value) ? value : null;
     }
 }

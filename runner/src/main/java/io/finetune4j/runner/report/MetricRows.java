@@ -2,6 +2,9 @@ package io.finetune4j.runner.report;
 
 import io.finetune4j.api.eval.Metric;
 import io.finetune4j.runner.config.EvaluatorSpec;
+import io.finetune4j.runner.config.StageSpec;
+import io.finetune4j.runner.eval.EvaluationLoop;
+import io.finetune4j.runner.eval.MeasuredEvaluation;
 import io.finetune4j.runner.eval.Interval;
 import io.finetune4j.runner.eval.MetricResult;
 import java.nio.file.Path;
@@ -27,13 +30,14 @@ public final class MetricRows {
     }
 
     /** One row per evaluator and metric, in evaluator order, then metric order. */
-    public static List<MetricRow> of(StageReport report, PairedBootstrap paired) {
+    public static List<MetricRow> of(StageSpec stage, List<MeasuredEvaluation> measuredBefore,
+                                     List<MeasuredEvaluation> measuredAfter, PairedBootstrap paired) {
         List<MetricRow> rows = new ArrayList<>();
-        long seed = report.stage().training().seed();
-        for (int i = 0; i < report.stage().evaluators().size(); i++) {
-            EvaluatorSpec spec = report.stage().evaluators().get(i);
-            Optional<MeasuredEvaluation> before = find(report.before(), i);
-            Optional<MeasuredEvaluation> after = find(report.after(), i);
+        long seed = stage.training().seed();
+        for (int i = 0; i < stage.evaluators().size(); i++) {
+            EvaluatorSpec spec = stage.evaluators().get(i);
+            Optional<MeasuredEvaluation> before = find(measuredBefore, i);
+            Optional<MeasuredEvaluation> after = find(measuredAfter, i);
             List<String> names = new ArrayList<>();
             before.ifPresent(b -> b.metrics().forEach(m -> names.add(m.name())));
             after.ifPresent(a -> a.metrics().stream().map(Metric::name).filter(n -> !names.contains(n))
@@ -45,10 +49,10 @@ public final class MetricRows {
                 Optional<PairedComparison> comparison = Optional.empty();
                 if (beforeMetric.isPresent() && afterMetric.isPresent()) {
                     // Its own stream, distinct from the interval's, the same on every run of this pipeline.
-                    long pairSeed = StageEvaluations.metricSeed(seed, i, any) ^ 0x5DEECE66DL;
+                    long pairSeed = EvaluationLoop.metricSeed(seed, i, any.name()) ^ 0x5DEECE66DL;
                     comparison = Optional.of(paired.compare(beforeMetric.get(), afterMetric.get(), pairSeed));
                 }
-                rows.add(new MetricRow(report.stage().name(), i, spec.plugin().id(), spec.data(), name,
+                rows.add(new MetricRow(stage.name(), i, spec.plugin().id(), spec.data(), name,
                         any.higherIsBetter(), before.flatMap(b -> interval(b, name)),
                         after.flatMap(a -> interval(a, name)), comparison, isForgettingCheck(spec.data())));
             }

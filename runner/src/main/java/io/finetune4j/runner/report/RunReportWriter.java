@@ -4,7 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.finetune4j.runner.config.PipelineSpec;
 import io.finetune4j.runner.eval.BootstrapCi;
-import io.finetune4j.runner.eval.EvaluationRunner;
+import io.finetune4j.runner.eval.EvaluationLoop;
+import io.finetune4j.runner.eval.Numbers;
 import io.finetune4j.runner.report.ReportDocument.Code;
 import io.finetune4j.runner.report.ReportDocument.Heading;
 import io.finetune4j.runner.report.ReportDocument.Headline;
@@ -12,13 +13,12 @@ import io.finetune4j.runner.report.ReportDocument.Images;
 import io.finetune4j.runner.report.ReportDocument.Paragraph;
 import io.finetune4j.runner.report.ReportDocument.Table;
 import io.finetune4j.runner.report.ReportDocument.Tone;
-import io.finetune4j.runtime.train.TrainingSummary;
+import io.finetune4j.runtime.io.AtomicFiles;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +29,7 @@ import java.util.Optional;
 /**
  * Writes a finished run's report into its directory: {@code report.md}, {@code report.html} (one page;
  * the charts are the PNGs in {@code charts/} beside it) and {@code eval.jsonl} (see {@link EvalLines}).
- * Per stage: a one-line verdict, training curves from {@code metrics.jsonl}, the metrics with 95%
+ * Per stage: a one-line verdict, training curves, the metrics with 95%
  * intervals before and after, paired deltas with p-values, the forgetting check (see {@link MetricRows}),
  * sample generations of the base and the trained model; then the pipeline file and every stage as
  * resolved, and the versions that ran it.
@@ -42,23 +42,23 @@ public final class RunReportWriter {
     private final PairedBootstrap paired;
 
     @Inject
-    public RunReportWriter(EvaluationRunner evaluations) {
+    public RunReportWriter(EvaluationLoop evaluations) {
         BootstrapCi bootstrap = requireNonNull(evaluations, "evaluations is null").bootstrap();
         this.paired = new PairedBootstrap(bootstrap.resamples(), bootstrap.confidence());
     }
 
     /**
-     * Writes the report of {@code spec}'s run in {@code runDir} from its stages' records, in stage order. For a
-     * run that stopped, {@code failure} names the stage that failed and why; the finished stages are reported
-     * as usual, so nothing they measured is lost.
+     * Writes the report of {@code spec}'s run in {@code runDir} from its stages' outcomes, in stage order, with
+     * the training {@code curves} of the run. For a run that stopped, {@code failure} names the stage that failed
+     * and why; the finished stages are reported as usual, so nothing they measured is lost.
      */
-    public void write(Path runDir, PipelineSpec spec, List<StageReport> stages, Optional<String> failure) {
-        TrainingCurves curves = TrainingCurves.read(runDir.resolve("metrics.jsonl"));
+    public void write(Path runDir, PipelineSpec spec, List<StageOutcome> stages, TrainingCurves curves,
+                      Optional<String> failure) {
         List<MetricRow> allRows = new ArrayList<>();
-        Map<StageReport, List<MetricRow>> rows = new LinkedHashMap<>();
-        for (StageReport stage : stages) {
-            rows.put(stage, MetricRows.of(stage, paired));
-            allRows.addAll(rows.get(stage));
+        Map<StageOutcome, List<MetricRow>> rows = new LinkedHashMap<>();
+        for (StageOutcome stage : stages) {
+            rows.put(stage, stage.rows());
+            allRows.addAll(stage.rows());
         }
         StringBuilder evalLines = new StringBuilder();
         EvalLines.lines(allRows).forEach(line -> evalLines.append(line).append('\n'));
@@ -73,7 +73,7 @@ public final class RunReportWriter {
         doc.add(new Heading(2, "Summary"));
         failure.ifPresent(text -> doc.add(new Headline(Tone.BAD, "run stopped: " + text)));
         stages.forEach(stage -> doc.add(headline(stage, rows.get(stage))));
-        for (StageReport stage : stages) {
+        for (StageOutcome stage : stages) {
             stageSection(doc, runDir, stage, rows.get(stage), curves);
         }
         configuration(doc, runDir, stages);
@@ -85,7 +85,7 @@ public final class RunReportWriter {
     }
 
     /** "sft: perplexity 41.2 → 12.3 (−70%, p<0.001)", PASS when it improved and forgot nothing. */
-    static Headline headline(StageReport stage, List<MetricRow> rows) {
+    static Headline headline(StageOutcome stage, List<MetricRow> rows) {
         List<String> parts = new ArrayList<>();
         boolean better = false;
         boolean betterGeneral = false;
@@ -99,10 +99,10 @@ public final class RunReportWriter {
             PairedComparison comparison = row.comparison().get();
             double before = row.before().get().value();
             double after = row.after().get().value();
-            String change = ReportFormat.change(before, after);
+            String change = Numbers.change(before, after, false);
             parts.add(String.format(Locale.ROOT, "%s%s %s → %s (%s%s)", row.forgettingCheck() ? "[general] " : "",
-                    row.metric(), ReportFormat.number(before), ReportFormat.number(after),
-                    change.isEmpty() ? "" : change + ", ", ReportFormat.p(comparison.pValue())));
+                    row.metric(), Numbers.number(before), Numbers.number(after),
+                    change.isEmpty() ? "" : change + ", ", Numbers.p(comparison.pValue())));
             worse |= !row.forgettingCheck() && comparison.significantlyWorse();
             forgot |= row.forgettingCheck() && comparison.significantlyWorse();
             better |= !row.forgettingCheck() && comparison.significantlyBetter();
@@ -111,10 +111,10 @@ public final class RunReportWriter {
         }
         String name = stage.stage().name() + ": ";
         if (parts.isEmpty()) {
-            TrainingSummary summary = stage.summary();
+            StageOutcome.Training summary = stage.training();
             return new Headline(Tone.INFO, name + String.format(Locale.ROOT, "%d step(s), final loss %s; "
                     + "no metric measured both before and after", summary.steps(),
-                    ReportFormat.number(summary.finalLoss())));
+                    Numbers.number(summary.finalLoss())));
         }
         // A stage measured only on general text (pretraining) passes when that text got better.
         Tone tone = worse ? Tone.BAD
@@ -123,14 +123,14 @@ public final class RunReportWriter {
         return new Headline(tone, name + String.join("; ", parts));
     }
 
-    private void stageSection(ReportDocument doc, Path runDir, StageReport stage, List<MetricRow> rows,
+    private void stageSection(ReportDocument doc, Path runDir, StageOutcome stage, List<MetricRow> rows,
                               TrainingCurves curves) {
-        TrainingSummary summary = stage.summary();
+        StageOutcome.Training summary = stage.training();
         doc.add(new Heading(2, "Stage " + stage.stage().name()));
         doc.add(headline(stage, rows));
         doc.add(new Paragraph(String.format(Locale.ROOT, "Method %s, objective %s. Training: %d step(s), final loss "
                 + "%s, %,d tokens in %.1f s.", stage.stage().method().id(), stage.stage().objective().id(),
-                summary.steps(), ReportFormat.number(summary.finalLoss()), summary.tokens(), summary.seconds())));
+                summary.steps(), Numbers.number(summary.finalLoss()), summary.tokens(), summary.seconds())));
 
         doc.add(new Heading(3, "Training curves"));
         Map<String, Path> charts = curves.draw(stage.stage().name(), runDir.resolve(CHARTS));
@@ -180,10 +180,10 @@ public final class RunReportWriter {
             String verdict = "";
             if (row.comparison().isPresent()) {
                 PairedComparison c = row.comparison().get();
-                delta = ReportFormat.signed(c.delta()) + " [" + ReportFormat.signed(c.ciLow()) + ", "
-                        + ReportFormat.signed(c.ciHigh()) + "]";
-                p = ReportFormat.p(c.pValue());
-                wilcoxon = Double.isNaN(c.wilcoxonPValue()) ? "" : ReportFormat.p(c.wilcoxonPValue());
+                delta = Numbers.signed(c.delta()) + " [" + Numbers.signed(c.ciLow()) + ", "
+                        + Numbers.signed(c.ciHigh()) + "]";
+                p = Numbers.p(c.pValue());
+                wilcoxon = Double.isNaN(c.wilcoxonPValue()) ? "" : Numbers.p(c.wilcoxonPValue());
                 verdict = c.significantlyBetter() ? "better"
                         : c.significantlyWorse() ? "worse" : "no significant change";
                 if (c.n() < SMALL_SAMPLE) {
@@ -192,8 +192,8 @@ public final class RunReportWriter {
             }
             cells.add(List.of(row.evaluatorId(), String.valueOf(row.data().getFileName()),
                     row.metric() + (row.higherIsBetter() ? " (↑)" : " (↓)"),
-                    row.before().map(ReportFormat::interval).orElse(""),
-                    row.after().map(ReportFormat::interval).orElse(""), delta, p, wilcoxon, verdict));
+                    row.before().map(Numbers::interval).orElse(""),
+                    row.after().map(Numbers::interval).orElse(""), delta, p, wilcoxon, verdict));
         }
         return new Table(List.of("evaluator", "data", "metric", "before [95% CI]", "after [95% CI]",
                 "Δ [95% CI]", "p (bootstrap)", "p (Wilcoxon)", "verdict"), cells);
@@ -219,11 +219,11 @@ public final class RunReportWriter {
         return text;
     }
 
-    private static void configuration(ReportDocument doc, Path runDir, List<StageReport> stages) {
+    private static void configuration(ReportDocument doc, Path runDir, List<StageOutcome> stages) {
         doc.add(new Heading(2, "Configuration"));
         doc.add(new Paragraph("The pipeline file as given (pipeline.yaml in the run directory):"));
         doc.add(new Code("yaml", read(runDir.resolve("pipeline.yaml"))));
-        for (StageReport stage : stages) {
+        for (StageOutcome stage : stages) {
             Path file = runDir.resolve(stage.stage().name()).resolve("stage.yaml");
             doc.add(new Paragraph("Stage " + stage.stage().name() + " as resolved (" + stage.stage().name()
                     + "/stage.yaml: absolute paths, every setting including defaults):"));
@@ -241,16 +241,6 @@ public final class RunReportWriter {
 
     /** Writes beside the target and moves into place, so a crash never leaves half a file. */
     private static void write(Path file, String text) {
-        try {
-            Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-            try {
-                Files.writeString(temp, text);
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        AtomicFiles.writeAtomically(file, temp -> Files.writeString(temp, text));
     }
 }

@@ -18,8 +18,8 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The training curves of a run, read back from the {@code metrics.jsonl} the trainer wrote
- * ({@code {"stage": "sft", "step": 3, "loss": 2.1, "learning_rate": 0.001, ...}}), and drawn as one PNG per
+ * The training curves of a run: the steps the trainer logged (the lines of {@code metrics.jsonl},
+ * {@code {"stage": "sft", "step": 3, "loss": 2.1, "learning_rate": 0.001, ...}}), and drawn as one PNG per
  * stage and value with XChart, headless.
  */
 public final class TrainingCurves {
@@ -40,34 +40,45 @@ public final class TrainingCurves {
     /** Points of one value: steps and values, non-finite (null) values left out. */
     public record Series(List<Integer> steps, List<Double> values) {}
 
-    /** Reads {@code file}; a missing file gives no curves. */
+    /** Reads {@code file}; a missing file gives no curves, and lines that are not JSON objects are skipped. */
     public static TrainingCurves read(Path file) {
-        Map<String, Map<String, Series>> stages = new LinkedHashMap<>();
-        if (!Files.isRegularFile(file)) {
-            return new TrainingCurves(stages);
+        List<JsonNode> lines = new ArrayList<>();
+        if (Files.isRegularFile(file)) {
+            try {
+                for (String line : Files.readAllLines(file)) {
+                    try {
+                        JsonNode node = line.isBlank() ? null : JSON.readTree(line);
+                        if (node != null && node.isObject()) {
+                            lines.add(node);
+                        }
+                    } catch (IOException torn) {
+                        // A torn line (a crash or a full disk mid-write): the curve has a gap there.
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read training metrics " + file, e);
+            }
         }
-        try {
-            for (String line : Files.readAllLines(file)) {
-                if (line.isBlank()) {
+        return of(lines);
+    }
+
+    /** The curves of logged steps, each {@code {"stage": ..., "step": ..., name: value, ...}}. */
+    public static TrainingCurves of(List<? extends JsonNode> lines) {
+        Map<String, Map<String, Series>> stages = new LinkedHashMap<>();
+        for (JsonNode node : lines) {
+            String stage = node.path("stage").asText("");
+            int step = node.path("step").asInt();
+            Map<String, Series> curves = stages.computeIfAbsent(stage, s -> new LinkedHashMap<>());
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (SKIPPED.contains(field.getKey()) || !field.getValue().isNumber()) {
                     continue;
                 }
-                JsonNode node = JSON.readTree(line);
-                String stage = node.path("stage").asText("");
-                int step = node.path("step").asInt();
-                Map<String, Series> curves = stages.computeIfAbsent(stage, s -> new LinkedHashMap<>());
-                for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> field = it.next();
-                    if (SKIPPED.contains(field.getKey()) || !field.getValue().isNumber()) {
-                        continue;
-                    }
-                    Series series = curves.computeIfAbsent(field.getKey(),
-                            k -> new Series(new ArrayList<>(), new ArrayList<>()));
-                    series.steps().add(step);
-                    series.values().add(field.getValue().asDouble());
-                }
+                Series series = curves.computeIfAbsent(field.getKey(),
+                        k -> new Series(new ArrayList<>(), new ArrayList<>()));
+                series.steps().add(step);
+                series.values().add(field.getValue().asDouble());
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read training metrics " + file, e);
         }
         return new TrainingCurves(stages);
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.method.MethodProvider;
-import io.finetune4j.runner.Console;
+import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.config.ConfigBinder;
 import io.finetune4j.runner.config.PluginChoice;
 import io.finetune4j.runner.plugin.PluginLoader;

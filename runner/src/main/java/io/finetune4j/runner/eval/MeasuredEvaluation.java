@@ -1,7 +1,6 @@
-package io.finetune4j.runner.report;
+package io.finetune4j.runner.eval;
 
 import io.finetune4j.api.eval.Metric;
-import io.finetune4j.runner.eval.EvaluatorResult;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
-package io.finetune4j.runner;
+package io.finetune4j.runner.cli;
 
+import io.finetune4j.runner.console.Console;
 import static java.util.Objects.requireNonNull;
 
 import io.finetune4j.runner.plugin.LoadedPlugins;

@@ -1,4 +1,4 @@
-package io.finetune4j.runner;
+package io.finetune4j.runner.console;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,4 +1,4 @@
-package io.finetune4j.runner;
+package io.finetune4j.runner.console;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.Stable;
 import io.finetune4j.api.model.CausalLM;
-import io.finetune4j.runtime.model.ModelLoader;
+import io.finetune4j.runtime.service.CheckpointModelSource;
 import io.finetune4j.runtime.train.NoGradient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +48,7 @@ public final class RewardModel implements AutoCloseable {
             throw new ConfigException("reward model: " + path.toAbsolutePath() + " has no model/ (merged "
                     + "weights); save the reward stage with output.merge: true or a full method");
         }
-        CausalLM model = ModelLoader.load(modelDir, device);
+        CausalLM model = CheckpointModelSource.INSTANCE.load(modelDir, device);
         try {
             RewardHead head = RewardHead.load(path, model.manager());
             if (head.hiddenSize() != model.config().hiddenSize()) {

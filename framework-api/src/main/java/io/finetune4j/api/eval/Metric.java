@@ -9,7 +9,7 @@ import java.util.function.DoubleUnaryOperator;
  */
 @Stable
 public interface Metric {
-    /** Stable name, e.g. {@code perplexity}, {@code rouge-l}. */
+    /** Stable name, e.g. {@code perplexity}, {@code rougeL}. */
     String name();
 
     /** Number of examples. */

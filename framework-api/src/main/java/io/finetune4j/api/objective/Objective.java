@@ -30,6 +30,16 @@ public interface Objective {
         return Map.of();
     }
 
+    /**
+     * Whether the trainer adds the method's {@code regularizationLoss} (AdaLoRA's orthogonality penalty) to this
+     * objective's loss. PEFT (v0.20 {@code AdaLoraModel.forward}) adds it only where the model's forward computes
+     * a loss from labels: TRL's SFT does, its DPO, ORPO, KTO, reward, PPO and GRPO trainers call the model without
+     * labels and do not. Objectives of the second kind return {@code false}; the default keeps the penalty.
+     */
+    default boolean addsMethodRegularization() {
+        return true;
+    }
+
     /** Writes the objective's own artifacts (a reward head) into the stage directory after training. */
     default void save(Path stageDir) {}
 }

@@ -12,8 +12,11 @@ public interface ModelParts {
     /** The layer currently in the slot (a wrapper after {@code replaceLinear}). */
     Linear linear(String name);
 
-    /** Runs the hooks at {@code point} of {@code layer} on a sub-layer output (none while adapters are disabled). */
-    NDArray hooks(int layer, HookPoint point, NDArray output, boolean training);
+    /**
+     * Runs the hooks at {@code point} of {@code layer} on a sub-layer output (none while adapters are disabled);
+     * {@code residual} is the residual stream the output is then added to.
+     */
+    NDArray hooks(int layer, HookPoint point, NDArray output, NDArray residual, boolean training);
 
     Scalars scalars();
 }

@@ -272,12 +272,12 @@ final class TransformerModel implements CausalLM, ModelParts {
     }
 
     @Override
-    public NDArray hooks(int layer, HookPoint point, NDArray output, boolean training) {
+    public NDArray hooks(int layer, HookPoint point, NDArray output, NDArray residual, boolean training) {
         if (!adaptersEnabled) {
             return output;
         }
         for (BlockHook hook : hooks.get(layer).get(point)) {
-            output = hook.apply(output, training);
+            output = hook.apply(output, residual, training);
         }
         return output;
     }

@@ -166,7 +166,8 @@ final class TrainingRun {
         if (loss.size() != 1) {
             throw failure(step, "the objective's loss has shape " + loss.getShape() + ", expected a scalar");
         }
-        NDArray total = method.regularizationLoss(scope).map(loss::add).orElse(loss);
+        NDArray total = objective.addsMethodRegularization()
+                ? method.regularizationLoss(scope).map(loss::add).orElse(loss) : loss;
         double value = total.getFloat();
         if (!Double.isFinite(value)) {
             String where = microBatches.size() == 1 ? ""

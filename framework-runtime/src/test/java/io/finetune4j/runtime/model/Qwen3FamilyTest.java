@@ -160,7 +160,8 @@ class Qwen3FamilyTest {
     void loraDefaultTargetsAreQueryAndValueAndTheMergedDefaultsStayAsBefore() {
         assertThat(ModelFamilies.peftTargets("qwen3").orElseThrow().lora()).containsExactly("q_proj", "v_proj");
         assertThat(ModelFamilies.peftDefaults().lora()).containsExactly("q_proj", "v_proj", "c_attn");
-        assertThat(ModelFamilies.peftDefaults().ia3()).containsExactly("k_proj", "v_proj", "down_proj", "c_attn", "mlp.c_proj");
+        assertThat(ModelFamilies.peftDefaults().ia3())
+                .containsExactly("k_proj", "v_proj", "down_proj", "q_proj", "c_attn", "mlp.c_proj");
         assertThat(ModelFamilies.peftDefaults().ia3FeedForward()).containsExactly("down_proj", "mlp.c_proj");
         assertThat(ModelFamilies.modelTypes()).containsExactly("gpt2", "llama", "mistral", "qwen2", "qwen3");
         try (CausalLM model = TestModels.qwen3(true, 27, TestTokenizer.of(TestModels.VOCAB))) {
@@ -168,6 +169,20 @@ class Qwen3FamilyTest {
                     .map(name -> name.substring(name.lastIndexOf('.') + 1)).distinct().toList();
             assertThat(suffixes).containsExactlyElementsOf(ModelFamilies.peftTargets("qwen3").orElseThrow().linearModules());
         }
+    }
+
+    /** PEFT v0.20 utils/constants.py TRANSFORMERS_MODELS_TO_IA3_{TARGET,FEEDFORWARD}_MODULES_MAPPING. */
+    @Test
+    void ia3DefaultTargetsArePeftsTablePerModelType() {
+        assertThat(ModelFamilies.peftTargets("qwen2").orElseThrow().ia3()).containsExactly("q_proj", "v_proj", "down_proj");
+        assertThat(ModelFamilies.peftTargets("qwen3").orElseThrow().ia3()).containsExactly("q_proj", "v_proj", "down_proj");
+        assertThat(ModelFamilies.peftTargets("llama").orElseThrow().ia3()).containsExactly("k_proj", "v_proj", "down_proj");
+        assertThat(ModelFamilies.peftTargets("mistral").orElseThrow().ia3()).containsExactly("k_proj", "v_proj", "down_proj");
+        assertThat(ModelFamilies.peftTargets("gpt2").orElseThrow().ia3()).containsExactly("c_attn", "mlp.c_proj");
+        for (String type : List.of("qwen2", "qwen3", "llama", "mistral")) {
+            assertThat(ModelFamilies.peftTargets(type).orElseThrow().ia3FeedForward()).as(type).containsExactly("down_proj");
+        }
+        assertThat(ModelFamilies.peftTargets("gpt2").orElseThrow().ia3FeedForward()).containsExactly("mlp.c_proj");
     }
 
     private static void assertMatchesReference(CausalLM model) {

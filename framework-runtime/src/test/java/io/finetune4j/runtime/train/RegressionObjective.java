@@ -23,10 +23,17 @@ final class RegressionObjective implements Objective {
     boolean collectGarbageBeforeBackward;
     /** Call number (from 1) whose loss becomes NaN; 0 = never. */
     int nanAtCall;
+    /** What {@link #addsMethodRegularization()} answers. */
+    boolean takesRegularization = true;
 
     RegressionObjective(RegressionData data, RegressionMethod model) {
         this.data = data;
         this.model = model;
+    }
+
+    @Override
+    public boolean addsMethodRegularization() {
+        return takesRegularization;
     }
 
     /** Kept until the next call, so the trainer's backward runs while they occupy freed memory. */

@@ -52,6 +52,25 @@ class TrainerTest {
         }
     }
 
+    /** PEFT adds AdaLoRA's penalty only where the model computes the loss; other objectives opt out. */
+    @Test
+    void objectiveThatOptsOutTrainsWithoutTheMethodsPenalty() {
+        RegressionData data = RegressionData.generate(10, 3);
+        TrainingConfig config = new TrainingConfig(2, -1, 3, 2, 0.05, 0.1, 0.9, 0.999, 1e-8, 1, "cosine", 0.3, 1, 5);
+        ReferenceTraining reference = new ReferenceTraining(data, config, 0.0, step -> step < 1 ? 0.0
+                : 0.5 * (1 + Math.cos(Math.PI * (step - 1) / 3.0)));
+        try (RegressionMethod method = new RegressionMethod(0.5)) {
+            RegressionObjective objective = new RegressionObjective(data, method);
+            objective.takesRegularization = false;
+            TrainingSummary summary = fit(config, method, objective);
+
+            for (int i = 0; i < 4; i++) {
+                assertThat(summary.stepLosses().get(i)).isCloseTo(reference.stepLosses.get(i), within(1e-5));
+            }
+            assertThat(method.weightValues()).containsExactly(reference.weight, within(1e-5));
+        }
+    }
+
     @Test
     void lossDecreasesOnRegression() {
         try (RegressionMethod method = new RegressionMethod(0)) {

@@ -9,8 +9,8 @@ import io.finetune4j.eval.generation.GeneratingEvaluator;
 import java.util.List;
 
 /**
- * Creates the {@code meteor} evaluator: mean per-example METEOR (0-1) with exact and Porter-stem matching
- * as NLTK; WordNet synonyms are not used, so scores can be lower than NLTK's.
+ * Creates the {@code meteor} evaluator: mean per-example METEOR (0-1) as HF evaluate's {@code meteor}: NLTK's
+ * {@code word_tokenize}, then exact, Porter-stem and WordNet-synonym matching ({@link MeteorScorer}).
  */
 public final class MeteorEvaluatorProvider implements EvaluatorProvider<MeteorConfig> {
     @Override public String id() { return "meteor"; }
@@ -18,7 +18,7 @@ public final class MeteorEvaluatorProvider implements EvaluatorProvider<MeteorCo
     /** Scores (prediction, reference) rows in {@code ft4j metrics}. */
     @Override public List<String> predictionMetricNames() { return List.of("meteor"); }
 
-    @Override public String description() { return "METEOR (NLTK's, exact + stem matches; no WordNet synonyms), 0-1"; }
+    @Override public String description() { return "METEOR (HF evaluate / NLTK: exact, stem and WordNet synonym matches), 0-1"; }
 
     @Override public MeteorConfig defaults() { return MeteorConfig.defaults(); }
 

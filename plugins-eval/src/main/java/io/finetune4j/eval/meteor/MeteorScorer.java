@@ -2,17 +2,17 @@ package io.finetune4j.eval.meteor;
 
 import io.finetune4j.eval.rouge.PorterStemmer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * METEOR as NLTK's {@code meteor_score} (nltk/translate/meteor_score.py) computes it, without its WordNet
- * synonym stage: <b>WordNet synonyms are not used</b>, so a score can be lower than NLTK's where a synonym
- * would have matched. Texts are lower-cased and split on whitespace (NLTK takes pre-tokenized words). Words
- * are aligned in two stages, exact then Porter stem (NLTK_EXTENSIONS mode), each stage pairing words
- * greedily from the end as NLTK's {@code _match_enums} does; then precision P and recall R over matches,
+ * METEOR as HF evaluate's {@code meteor} computes it: NLTK's {@code meteor_score} (nltk/translate/meteor_score.py)
+ * on {@code word_tokenize}d texts ({@link NltkWordTokenizer}), each token lower-cased (NLTK's {@code preprocess}).
+ * Words are aligned in three stages, exact, then Porter stem (NLTK_EXTENSIONS mode), then WordNet synonym
+ * ({@link WordNetSynonyms}; as in NLTK this stage looks up the stems the second stage left unmatched), each stage
+ * pairing words greedily from the end as NLTK's {@code _match_enums} does; then precision P and recall R over matches,
  * {@code Fmean = P·R / (α·P + (1-α)·R)}, {@code penalty = γ·(chunks / matches)^β} with α 0.9, β 3, γ 0.5,
  * and {@code score = (1 - penalty)·Fmean}. With several references the best score counts; no match (or an
  * empty side) scores 0.
@@ -33,8 +33,7 @@ public final class MeteorScorer {
     }
 
     static List<String> words(String text) {
-        String trimmed = text.toLowerCase(Locale.ROOT).strip();
-        return trimmed.isEmpty() ? List.of() : Arrays.asList(trimmed.split("\\s+"));
+        return NltkWordTokenizer.tokenize(text).stream().map(token -> token.toLowerCase(Locale.ROOT)).toList();
     }
 
     static double single(List<String> hypothesis, List<String> reference) {
@@ -64,9 +63,12 @@ public final class MeteorScorer {
             ref.add(new Entry(j, reference.get(j)));
         }
         List<int[]> matches = new ArrayList<>(matchFromEnd(hyp, ref));
-        List<Entry> hypStems = hyp.stream().map(e -> new Entry(e.index(), PorterStemmer.stem(e.word()))).toList();
-        List<Entry> refStems = ref.stream().map(e -> new Entry(e.index(), PorterStemmer.stem(e.word()))).toList();
-        matches.addAll(matchFromEnd(new ArrayList<>(hypStems), new ArrayList<>(refStems)));
+        List<Entry> hypStems = new ArrayList<>(hyp.stream()
+                .map(e -> new Entry(e.index(), PorterStemmer.stem(e.word()))).toList());
+        List<Entry> refStems = new ArrayList<>(ref.stream()
+                .map(e -> new Entry(e.index(), PorterStemmer.stem(e.word()))).toList());
+        matches.addAll(matchFromEnd(hypStems, refStems));
+        matches.addAll(matchSynonyms(hypStems, refStems));
         matches.sort(Comparator.comparingInt(pair -> pair[0]));
         return matches;
     }
@@ -80,6 +82,26 @@ public final class MeteorScorer {
         for (int i = hyp.size() - 1; i >= 0; i--) {
             for (int j = ref.size() - 1; j >= 0; j--) {
                 if (hyp.get(i).word().equals(ref.get(j).word())) {
+                    matches.add(new int[] {hyp.get(i).index(), ref.get(j).index()});
+                    hyp.remove(i);
+                    ref.remove(j);
+                    break;
+                }
+            }
+        }
+        return matches;
+    }
+
+    /**
+     * NLTK's {@code _enum_wordnetsyn_match}: for each hypothesis word from the last, the last unmatched reference
+     * word among its WordNet synonyms (or equal to it).
+     */
+    private static List<int[]> matchSynonyms(List<Entry> hyp, List<Entry> ref) {
+        List<int[]> matches = new ArrayList<>();
+        for (int i = hyp.size() - 1; i >= 0; i--) {
+            Set<String> synonyms = WordNetSynonyms.of(hyp.get(i).word());
+            for (int j = ref.size() - 1; j >= 0; j--) {
+                if (synonyms.contains(ref.get(j).word())) {
                     matches.add(new int[] {hyp.get(i).index(), ref.get(j).index()});
                     hyp.remove(i);
                     ref.remove(j);

@@ -59,4 +59,35 @@ class MeteorScorerTest {
         assertThat(MeteorScorer.score("the cat", List.of("dog", "the cat"))).isCloseTo(1 - 0.5 * 0.125, within(1e-12));
         assertThat(MeteorScorer.score("東京 über", List.of("東京 Über"))).isCloseTo(1 - 0.5 * 0.125, within(1e-12));
     }
+
+    /**
+     * WordNet stage: "car" and "auto" share the synset {car, auto, automobile, machine, motorcar}; both are their
+     * own Porter stems, so NLTK's synonym stage (which sees the stems) pairs them: 2 matches in one chunk,
+     * score 1 - 0.5 * (1/2)^3.
+     */
+    @Test
+    void synonymStageMatchesWordNetSynonyms() {
+        assertThat(MeteorScorer.score("the car", List.of("the auto"))).isCloseTo(1 - 0.5 / 8, within(1e-12));
+        assertThat(MeteorScorer.score("the car", List.of("the dog"))).isCloseTo((1 - 0.5) * 0.5 * 0.5
+                / (0.9 * 0.5 + 0.1 * 0.5), within(1e-12));
+    }
+
+    /** The word_tokenize doctest of nltk/tokenize/__init__.py. */
+    @Test
+    void tokenisesAsNltkWordTokenize() {
+        assertThat(NltkWordTokenizer.tokenize("Good muffins cost $3.88\nin New York.  Please buy me\ntwo of them.\nThanks."))
+                .containsExactly("Good", "muffins", "cost", "$", "3.88", "in", "New", "York", ".", "Please", "buy", "me",
+                        "two", "of", "them", ".", "Thanks", ".");
+        assertThat(NltkWordTokenizer.tokenize("They'll say \"I don't know,\" cannot they?"))
+                .containsExactly("They", "'ll", "say", "``", "I", "do", "n't", "know", ",", "''", "can", "not", "they", "?");
+    }
+
+    /** NLTK's meteor_score doctest (tokenised inputs, NLTK >= 3.6.5): 0.6944 with WordNet 3.0. */
+    @Test
+    void nltkDoctestSentence() {
+        double score = MeteorScorer.score(
+                "It is a guide to action which ensures that the military always obeys the commands of the party",
+                List.of("It is a guide to action that ensures that the military will forever heed Party commands"));
+        assertThat(score).isCloseTo(0.6944, within(5e-5));
+    }
 }

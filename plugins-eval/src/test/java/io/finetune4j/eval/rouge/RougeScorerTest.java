@@ -31,7 +31,7 @@ class RougeScorerTest {
         assertThat(PLAIN.score("testing one", List.of("testing one two"))[1]).isCloseTo(2.0 / 3, within(1e-12));
         assertThat(PLAIN.score("testing one", List.of("testing one two"))[2]).isCloseTo(0.8, within(1e-12));
         assertThat(PLAIN.score("testing two", List.of("testing one two"))[2]).isCloseTo(0.8, within(1e-12));
-        assertThat(PLAIN.score("", List.of("testing one two"))).containsExactly(0, 0, 0);
+        assertThat(PLAIN.score("", List.of("testing one two"))).containsExactly(0, 0, 0, 0);
     }
 
     /** rouge_scorer_test.py testRouge{1,2,L}AgainstRouge155[WithStemming]: F-measures to 5 places. */
@@ -67,7 +67,7 @@ class RougeScorerTest {
     @Test
     void rougeLOfASentenceWithItselfIsOne() {
         assertThat(PLAIN.score("A sentence, compared with itself.", List.of("A sentence, compared with itself.")))
-                .containsExactly(1, 1, 1);
+                .containsExactly(1, 1, 1, 1);
     }
 
     @Test
@@ -86,7 +86,7 @@ class RougeScorerTest {
     void multipleReferencesTakeTheBestFmeasurePerType() {
         double[] scores = PLAIN.score("the cat", List.of("a dog", "the cat", "cat the"));
 
-        assertThat(scores).containsExactly(1, 1, 1);
+        assertThat(scores).containsExactly(1, 1, 1, 1);
     }
 
     @Test
@@ -95,9 +95,35 @@ class RougeScorerTest {
                 new Prediction("testing", List.of("testing one two"), new Source("p", 1)),
                 new Prediction("x", List.of("x"), new Source("p", 2))));
 
-        assertThat(metrics).extracting(Metric::name).containsExactly("rouge-1", "rouge-2", "rouge-l");
+        assertThat(metrics).extracting(Metric::name).containsExactly("rouge1", "rouge2", "rougeL", "rougeLsum");
         assertThat(metrics.get(0).value()).isCloseTo((0.5 + 1) / 2, within(1e-12));
         assertThat(metrics.get(0).valueOn(new int[] {0, 0})).isCloseTo(0.5, within(1e-12));
+    }
+
+    /**
+     * rouge-score rouge_scorer.py {@code _summary_level_lcs}, by hand: reference lines [a b c], [d e], predicted
+     * lines [a c d], [b e]. Line 1's LCS with [a c d] is {a, c}, with [b e] {b}: union 3 hits; line 2's are {d},
+     * {e}: 2 hits; 5 of 5 tokens both ways, F = 1. Unsplit, the LCS of "a b c d e" and "a c d b e" is 4: rougeL 0.8.
+     */
+    @Test
+    void rougeLsumIsTheSummaryLevelUnionLcsOverNewlineSplitSentences() {
+        double[] scores = PLAIN.score("a c d\nb e", List.of("a b c\nd e"));
+
+        assertThat(scores[2]).isCloseTo(0.8, within(1e-12));
+        assertThat(scores[3]).isCloseTo(1.0, within(1e-12));
+    }
+
+    /** Reference "a b", prediction lines "a b" twice: union hits 2 (capped by the reference counts), P 2/4, R 1. */
+    @Test
+    void rougeLsumCountsEachTokenAtMostAsOftenAsItOccurs() {
+        assertThat(PLAIN.score("a b\n\na b", List.of("a b"))[3]).isCloseTo(2 * 0.5 / 1.5, within(1e-12));
+    }
+
+    /** {@code _backtrack_norec}: on a tie it steps back in the reference, so [a b] vs [b a] keeps position 0. */
+    @Test
+    void lcsPositionsBreakTiesAsRougeScore() {
+        assertThat(RougeScorer.lcsIndices(List.of("a", "b"), List.of("b", "a"))).containsExactly(0);
+        assertThat(RougeScorer.lcsIndices(List.of("a", "b", "c"), List.of("a", "c", "d"))).containsExactly(0, 2);
     }
 
     @Test

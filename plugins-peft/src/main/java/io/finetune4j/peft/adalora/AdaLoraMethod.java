@@ -182,11 +182,13 @@ public final class AdaLoraMethod implements Method {
 
     /**
      * PEFT's {@code AdaLoraModel.forward}: {@code orth_reg_weight · mean over every A and B of
-     * ‖AAᵀ − I‖_F} (resp. {@code ‖BᵀB − I‖_F}), every array in {@code scope}.
+     * ‖AAᵀ − I‖_F} (resp. {@code ‖BᵀB − I‖_F}), every array in {@code scope}; none at {@code orth_reg_weight: 0}.
+     * The trainer adds it only under objectives whose loss PEFT's forward would see
+     * ({@link io.finetune4j.api.objective.Objective#addsMethodRegularization()}).
      */
     @Override
     public Optional<NDArray> regularizationLoss(NDManager scope) {
-        if (layers.layers().isEmpty()) {
+        if (layers.layers().isEmpty() || config.orthRegWeight() == 0) {
             return Optional.empty();
         }
         NDArray sum = scope.zeros(new Shape());

@@ -57,7 +57,8 @@ public final class AdaLoraMethodProvider implements MethodProvider<AdaLoraConfig
                 config.targetR(), config.initR());
         problems.check(config.beta1() > 0 && config.beta1() < 1, "beta1", "must be in (0, 1), was %s", config.beta1());
         problems.check(config.beta2() > 0 && config.beta2() < 1, "beta2", "must be in (0, 1), was %s", config.beta2());
-        problems.check(config.orthRegWeight() > 0, "orth_reg_weight", "must be > 0 (as in PEFT), was %s",
+        // PEFT v0.20 AdaLoraConfig.__post_init__: "orth_reg_weight should be greater than or equal to 0"
+        problems.check(config.orthRegWeight() >= 0, "orth_reg_weight", "must be >= 0 (as in PEFT), was %s",
                 config.orthRegWeight());
         problems.check(config.loraAlpha() >= 0, "lora_alpha", "must be >= 0, was %s", config.loraAlpha());
         problems.check(config.loraDropout() >= 0 && config.loraDropout() < 1, "lora_dropout",

@@ -21,9 +21,9 @@ import java.util.TreeMap;
 /**
  * Bottleneck adapters on one model, inserted through {@link CausalLM#addHook}: {@code houlsby} puts one after
  * the attention and one after the MLP sub-layer of every block, {@code pfeiffer} one after the MLP. The base is
- * frozen. Initialisation is near-identity as Houlsby et al. §2.1 asks, made exact: {@code W_down ~ N(0, 0.02)}
- * (AdapterHub's "bert" init, seeded), {@code b_down = 0}, {@code W_up = 0}, {@code b_up = 0}, so the adapted
- * model starts equal to the base and the gradient still reaches {@code W_up}.
+ * frozen. Initialisation is AdapterHub's default {@code init_weights: "bert"} ({@code Adapter.init_bert_weights} in
+ * adapters {@code methods/modeling.py}), seeded: {@code W_down ~ N(0, 0.02)}, {@code W_up ~ N(0, 0.02)}, both
+ * biases 0, so the adapted model starts near, not exactly at, the base (Houlsby et al. §2.1's near-identity).
  *
  * <p>Parameters are named {@code layers.<i>.<after_attention|after_mlp>.adapter_<down|up>.<weight|bias>}
  * ({@code adapter_down.weight [bottleneck, hidden]}, {@code adapter_up.weight [hidden, bottleneck]}) and saved,
@@ -60,10 +60,14 @@ public final class BottleneckMethod implements Method {
                 }
                 NDArray downWeight = parameter(prefix + "adapter_down.weight", manager.create(down, new Shape(width, hidden)));
                 NDArray downBias = parameter(prefix + "adapter_down.bias", manager.zeros(new Shape(width)));
-                NDArray upWeight = parameter(prefix + "adapter_up.weight", manager.zeros(new Shape(hidden, width)));
+                float[] up = new float[hidden * width];
+                for (int i = 0; i < up.length; i++) {
+                    up[i] = (float) (INIT_STD * random.nextGaussian());
+                }
+                NDArray upWeight = parameter(prefix + "adapter_up.weight", manager.create(up, new Shape(hidden, width)));
                 NDArray upBias = parameter(prefix + "adapter_up.bias", manager.zeros(new Shape(hidden)));
                 BottleneckAdapter adapter = new BottleneckAdapter(downWeight, downBias, upWeight, upBias,
-                        config.nonLinearity(), model);
+                        config.activation(), "pfeiffer".equals(config.placement()), model);
                 model.addHook(layer, point, adapter);
                 adapters.put(prefix.substring(0, prefix.length() - 1), adapter);
             }
@@ -101,7 +105,7 @@ public final class BottleneckMethod implements Method {
         json.put("base_model_name_or_path", baseModelNameOrPath);
         json.put("bottleneck_size", width);
         json.put("method", "bottleneck");
-        json.put("non_linearity", config.nonLinearity());
+        json.put("non_linearity", config.activation());
         json.put("placement", config.placement());
         json.put("reduction_factor", config.reductionFactor());
         PeftAdapterDirectory.write(dir.resolve(CONFIG_FILE), json, dir.resolve(WEIGHTS_FILE), trainable);
@@ -113,7 +117,7 @@ public final class BottleneckMethod implements Method {
         JsonNode json = PeftAdapterDirectory.readJson(configFile);
         checkSame(configFile, "placement", json.path("placement").asText(""), config.placement());
         checkSame(configFile, "bottleneck_size", json.path("bottleneck_size").asText(""), String.valueOf(width));
-        checkSame(configFile, "non_linearity", json.path("non_linearity").asText(""), config.nonLinearity());
+        checkSame(configFile, "non_linearity", json.path("non_linearity").asText(""), config.activation());
         PeftAdapterDirectory.readTensorsFrom(dir.resolve(WEIGHTS_FILE), trainable, List::of,
                 "have no adapter in this model", PeftAdapterDirectory.TensorFit.sameShape(""));
     }

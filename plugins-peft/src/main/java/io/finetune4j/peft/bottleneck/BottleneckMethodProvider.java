@@ -12,16 +12,19 @@ import java.util.List;
  */
 public final class BottleneckMethodProvider implements MethodProvider<BottleneckConfig> {
     static final List<String> PLACEMENTS = List.of("houlsby", "pfeiffer");
-    static final List<String> NON_LINEARITIES = List.of("relu", "gelu", "silu");
+    static final List<String> NON_LINEARITIES = List.of("relu", "gelu", "silu", "swish");
 
     @Override public String id() { return "bottleneck"; }
 
     @Override public String description() { return "Bottleneck adapters (Houlsby / Pfeiffer placement)"; }
 
-    /** AdapterHub's {@code SeqBnConfig} (Pfeiffer placement, reduction factor 16, ReLU). */
+    /**
+     * AdapterHub's {@code SeqBnConfig} (Pfeiffer placement, reduction factor 16); the empty non-linearity resolves
+     * per placement ({@link BottleneckConfig#activation()}): ReLU for Pfeiffer, swish for Houlsby.
+     */
     @Override
     public BottleneckConfig defaults() {
-        return new BottleneckConfig("pfeiffer", 16, 0, "relu");
+        return new BottleneckConfig("pfeiffer", 16, 0, "");
     }
 
     @Override
@@ -31,8 +34,9 @@ public final class BottleneckMethodProvider implements MethodProvider<Bottleneck
         problems.check(config.reductionFactor() > 0, "reduction_factor", "must be > 0, was %d", config.reductionFactor());
         problems.check(config.bottleneckSize() >= 0, "bottleneck_size",
                 "must be >= 0 (0 derives it from reduction_factor), was %d", config.bottleneckSize());
-        problems.check(NON_LINEARITIES.contains(config.nonLinearity()), "non_linearity", "must be one of %s, was '%s'",
-                NON_LINEARITIES, config.nonLinearity());
+        problems.check(NON_LINEARITIES.contains(config.activation()), "non_linearity",
+                "must be one of %s (or empty for the placement's default), was '%s'", NON_LINEARITIES,
+                config.nonLinearity());
     }
 
     @Override

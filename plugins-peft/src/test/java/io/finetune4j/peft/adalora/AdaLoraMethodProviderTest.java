@@ -102,6 +102,18 @@ class AdaLoraMethodProviderTest implements MethodProviderContract<AdaLoraConfig>
                 .containsExactly("stages[0].method.init_r: must be >= target_r (8), was 4");
     }
 
+    /** PEFT v0.20 AdaLoraConfig accepts orth_reg_weight >= 0; AdaLoraModel.forward then adds 0 · penalty. */
+    @Test
+    void acceptsZeroOrthRegWeight() {
+        AdaLoraConfig defaults = provider().defaults();
+        AdaLoraConfig zero = new AdaLoraConfig(defaults.targetR(), defaults.initR(), defaults.tinit(),
+                defaults.tfinal(), defaults.deltaT(), defaults.beta1(), defaults.beta2(), 0.0, 500,
+                defaults.rankPattern(), defaults.loraAlpha(), defaults.loraDropout(), defaults.targetModules(),
+                defaults.excludeModules(), defaults.layersToTransform(), defaults.layersPattern(), defaults.bias(),
+                defaults.initLoraWeights(), defaults.useDora());
+        assertThat(problems(zero)).isEmpty();
+    }
+
     @Test
     void rejectsDora() {
         AdaLoraConfig dora = new AdaLoraConfig(8, 12, 0, 0, 1, 0.85, 0.85, 0.5, 100, Map.of(), 8.0, 0.0,
@@ -112,7 +124,7 @@ class AdaLoraMethodProviderTest implements MethodProviderContract<AdaLoraConfig>
 
     @Test
     void reportsEveryProblemAtOnce() {
-        AdaLoraConfig bad = new AdaLoraConfig(8, 12, 0, 0, 0, 1.0, 0.0, 0.0, 0, Map.of("x.lora_E", List.of(true)), 8.0,
+        AdaLoraConfig bad = new AdaLoraConfig(8, 12, 0, 0, 0, 1.0, 0.0, -0.1, 0, Map.of("x.lora_E", List.of(true)), 8.0,
                 1.0, List.of(), List.of(), List.of(), List.of(), "some", true, false);
         assertThat(problems(bad)).containsExactly(
                 "stages[0].method.total_step: required: AdaLoRA's rank budget schedule needs the run's total number of"
@@ -120,7 +132,7 @@ class AdaLoraMethodProviderTest implements MethodProviderContract<AdaLoraConfig>
                 "stages[0].method.delta_t: must be >= 1, was 0",
                 "stages[0].method.beta1: must be in (0, 1), was 1.0",
                 "stages[0].method.beta2: must be in (0, 1), was 0.0",
-                "stages[0].method.orth_reg_weight: must be > 0 (as in PEFT), was 0.0",
+                "stages[0].method.orth_reg_weight: must be >= 0 (as in PEFT), was -0.1",
                 "stages[0].method.lora_dropout: must be in [0, 1), was 1.0",
                 "stages[0].method.bias: must be one of [none, all, lora_only], was 'some'",
                 "stages[0].method.target_modules: must name at least one module",

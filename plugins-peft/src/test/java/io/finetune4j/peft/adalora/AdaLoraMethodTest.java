@@ -153,6 +153,22 @@ class AdaLoraMethodTest {
         }
     }
 
+    /** PEFT v0.20 AdaLoraModel.forward adds orth_reg_weight · penalty: at 0 there is no term. */
+    @Test
+    void zeroOrthRegWeightAddsNoPenalty() {
+        AdaLoraConfig c = CONFIG;
+        AdaLoraConfig zero = new AdaLoraConfig(c.targetR(), c.initR(), c.tinit(), c.tfinal(), c.deltaT(), c.beta1(),
+                c.beta2(), 0.0, c.totalStep(), c.rankPattern(), c.loraAlpha(), c.loraDropout(), c.targetModules(),
+                c.excludeModules(), c.layersToTransform(), c.layersPattern(), c.bias(), c.initLoraWeights(), c.useDora());
+        try (CausalLM model = AdaLoraFixtures.llama(8)) {
+            AdaLoraMethod method = adalora(model, zero);
+            randomize(method, 9, 0.3);
+            try (NDManager scope = model.manager().newSubManager()) {
+                assertThat(method.regularizationLoss(scope)).isEmpty();
+            }
+        }
+    }
+
     @Test
     void onlyAdapterParametersReceiveGradients() {
         try (CausalLM model = AdaLoraFixtures.llama(8)) {

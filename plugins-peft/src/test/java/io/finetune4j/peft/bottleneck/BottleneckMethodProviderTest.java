@@ -29,8 +29,18 @@ class BottleneckMethodProviderTest implements MethodProviderContract<BottleneckC
 
     @Test
     void defaultsAreAdapterHubsSequentialBottleneck() {
-        assertThat(provider().defaults()).isEqualTo(new BottleneckConfig("pfeiffer", 16, 0, "relu"));
+        assertThat(provider().defaults()).isEqualTo(new BottleneckConfig("pfeiffer", 16, 0, ""));
+        assertThat(provider().defaults().activation()).isEqualTo("relu");
         assertThat(provider().peftType()).isEmpty();
+    }
+
+    /** adapters {@code configuration/adapter_config.py}: SeqBnConfig relu, DoubleSeqBnConfig (Houlsby) swish. */
+    @Test
+    void defaultNonLinearityFollowsThePlacementAsAdapterHub() {
+        assertThat(new BottleneckConfig("houlsby", 16, 0, "").activation()).isEqualTo("swish");
+        assertThat(new BottleneckConfig("pfeiffer", 16, 0, "").activation()).isEqualTo("relu");
+        assertThat(new BottleneckConfig("houlsby", 16, 0, "gelu").activation()).isEqualTo("gelu");
+        assertThat(problems(new BottleneckConfig("houlsby", 16, 0, ""))).isEmpty();
     }
 
     @Test
@@ -46,6 +56,7 @@ class BottleneckMethodProviderTest implements MethodProviderContract<BottleneckC
                 "stages[0].method.placement: must be one of [houlsby, pfeiffer], was 'parallel'",
                 "stages[0].method.reduction_factor: must be > 0, was 0",
                 "stages[0].method.bottleneck_size: must be >= 0 (0 derives it from reduction_factor), was -1",
-                "stages[0].method.non_linearity: must be one of [relu, gelu, silu], was 'tanh'");
+                "stages[0].method.non_linearity: must be one of [relu, gelu, silu, swish] (or empty for the placement's"
+                        + " default), was 'tanh'");
     }
 }

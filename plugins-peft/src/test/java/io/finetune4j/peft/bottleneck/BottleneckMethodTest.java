@@ -12,7 +12,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.AdapterScope;
+import io.finetune4j.api.model.BlockHook;
 import io.finetune4j.api.model.CausalLM;
+import io.finetune4j.api.model.HookPoint;
 import io.finetune4j.peft.ia3.PeftFixtures;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,17 +27,34 @@ class BottleneckMethodTest {
         return (BottleneckMethod) new BottleneckMethodProvider().create(config, new PeftFixtures.Context(model, 5));
     }
 
+    /** adapters {@code methods/modeling.py} {@code Adapter.init_bert_weights}: both projections N(0, 0.02), biases 0. */
     @Test
-    void startsAsTheIdentity() {
-        for (boolean gpt2 : new boolean[] {false, true}) {
-            for (String placement : new String[] {"houlsby", "pfeiffer"}) {
-                try (CausalLM model = PeftFixtures.model(gpt2, 3)) {
-                    float[] base = logits(model);
-                    bottleneck(model, new BottleneckConfig(placement, 2, 0, "gelu"));
-
-                    assertThat(logits(model)).as(placement).containsExactly(base);
+    void initialisesBothProjectionsAsAdapterHubsBertInit() {
+        try (CausalLM model = PeftFixtures.llama(3)) {
+            float[] base = logits(model);
+            BottleneckMethod method = bottleneck(model, new BottleneckConfig("houlsby", 16, 200, ""));
+            for (String part : new String[] {"adapter_down", "adapter_up"}) {
+                double sum = 0;
+                double squares = 0;
+                int n = 0;
+                for (Map.Entry<String, NDArray> entry : method.trainableParameters().entrySet()) {
+                    float[] values = entry.getValue().toFloatArray();
+                    if (entry.getKey().endsWith(part + ".bias")) {
+                        assertThat(values).as(entry.getKey()).containsOnly(0f);
+                    } else if (entry.getKey().endsWith(part + ".weight")) {
+                        for (float v : values) {
+                            sum += v;
+                            squares += (double) v * v;
+                            n++;
+                        }
+                    }
                 }
+                // 4 adapters x 8 x 200 = 6400 draws: the sample std is within 3% of 0.02 with overwhelming odds
+                assertThat(n).isEqualTo(6400);
+                assertThat(Math.sqrt(squares / n - (sum / n) * (sum / n))).as(part).isCloseTo(0.02, within(0.0006));
             }
+            // W_up is not zero, so the adapted model is near the base but not equal to it
+            assertThat(maxDiff(logits(model), base)).isGreaterThan(0.0).isLessThan(0.1);
         }
     }
 
@@ -57,53 +76,97 @@ class BottleneckMethodTest {
         }
     }
 
+    /**
+     * AdapterHub {@code Adapter.pre_forward}/{@code forward} with {@code layer_norm=None} (its GPT-2 block):
+     * Pfeiffer ({@code original_ln_before}) feeds {@code h + x} to the bottleneck, Houlsby feeds {@code h}; both
+     * return {@code h + up(f(down(in)))}.
+     */
     @Test
     void adapterMatchesADoubleComputation() {
-        for (String activation : new String[] {"relu", "gelu", "silu"}) {
-            try (CausalLM model = PeftFixtures.llama(4)) {
-                BottleneckMethod method = bottleneck(model, new BottleneckConfig("pfeiffer", 16, 3, activation));
-                PeftFixtures.randomize(method, 9, 0.0, 0.5);
-                Map<String, NDArray> p = method.trainableParameters();
-                float[] dw = p.get("layers.1.after_mlp.adapter_down.weight").toFloatArray(); // [3, 8]
-                float[] db = p.get("layers.1.after_mlp.adapter_down.bias").toFloatArray();
-                float[] uw = p.get("layers.1.after_mlp.adapter_up.weight").toFloatArray();   // [8, 3]
-                float[] ub = p.get("layers.1.after_mlp.adapter_up.bias").toFloatArray();
-                float[] h = new float[2 * 8];
-                Random random = new Random(1);
-                for (int i = 0; i < h.length; i++) {
-                    h[i] = (float) random.nextGaussian();
-                }
-                float[] actual;
-                try (NDManager step = model.manager().newSubManager()) {
-                    actual = method.adapters().get("layers.1.after_mlp")
-                            .apply(step.create(h, new Shape(1, 2, 8)), false).toFloatArray();
-                }
-                for (int row = 0; row < 2; row++) {
-                    double[] z = new double[3];
-                    for (int j = 0; j < 3; j++) {
-                        double sum = db[j];
-                        for (int i = 0; i < 8; i++) {
-                            sum += dw[j * 8 + i] * h[row * 8 + i];
-                        }
-                        z[j] = activation(activation, sum);
+        for (String placement : new String[] {"pfeiffer", "houlsby"}) {
+            for (String activation : new String[] {"relu", "gelu", "silu", "swish"}) {
+                try (CausalLM model = PeftFixtures.llama(4)) {
+                    BottleneckMethod method = bottleneck(model, new BottleneckConfig(placement, 16, 3, activation));
+                    PeftFixtures.randomize(method, 9, 0.0, 0.5);
+                    Map<String, NDArray> p = method.trainableParameters();
+                    float[] dw = p.get("layers.1.after_mlp.adapter_down.weight").toFloatArray(); // [3, 8]
+                    float[] db = p.get("layers.1.after_mlp.adapter_down.bias").toFloatArray();
+                    float[] uw = p.get("layers.1.after_mlp.adapter_up.weight").toFloatArray();   // [8, 3]
+                    float[] ub = p.get("layers.1.after_mlp.adapter_up.bias").toFloatArray();
+                    float[] h = new float[2 * 8];
+                    float[] x = new float[2 * 8];
+                    Random random = new Random(1);
+                    for (int i = 0; i < h.length; i++) {
+                        h[i] = (float) random.nextGaussian();
+                        x[i] = (float) (3 * random.nextGaussian());
                     }
-                    for (int o = 0; o < 8; o++) {
-                        double sum = ub[o];
+                    float[] actual;
+                    try (NDManager step = model.manager().newSubManager()) {
+                        actual = method.adapters().get("layers.1.after_mlp").apply(step.create(h, new Shape(1, 2, 8)),
+                                step.create(x, new Shape(1, 2, 8)), false).toFloatArray();
+                    }
+                    boolean pfeiffer = placement.equals("pfeiffer");
+                    for (int row = 0; row < 2; row++) {
+                        double[] z = new double[3];
                         for (int j = 0; j < 3; j++) {
-                            sum += uw[o * 3 + j] * z[j];
+                            double sum = db[j];
+                            for (int i = 0; i < 8; i++) {
+                                double in = h[row * 8 + i] + (pfeiffer ? x[row * 8 + i] : 0.0);
+                                sum += dw[j * 8 + i] * in;
+                            }
+                            z[j] = activation(activation, sum);
                         }
-                        assertThat((double) actual[row * 8 + o]).as(activation)
-                                .isCloseTo(h[row * 8 + o] + sum, within(1e-5));
+                        for (int o = 0; o < 8; o++) {
+                            double sum = ub[o];
+                            for (int j = 0; j < 3; j++) {
+                                sum += uw[o * 3 + j] * z[j];
+                            }
+                            assertThat((double) actual[row * 8 + o]).as(placement + " " + activation)
+                                    .isCloseTo(h[row * 8 + o] + sum, within(1e-4));
+                        }
                     }
                 }
             }
         }
     }
 
+    /** The residual stream a hook receives is the block's stream: before the MLP it is {@code x + attention}. */
+    @Test
+    void hooksReceiveTheResidualStreamTheOutputIsAddedTo() {
+        for (boolean gpt2 : new boolean[] {false, true}) {
+            try (CausalLM model = PeftFixtures.model(gpt2, 3)) {
+                float[][] seen = new float[3][];
+                model.addHook(1, HookPoint.AFTER_ATTENTION, new Recorder(seen, 0, 1));
+                model.addHook(1, HookPoint.AFTER_MLP, new Recorder(seen, -1, 2));
+                logits(model);
+                for (int i = 0; i < seen[2].length; i++) {
+                    assertThat((double) seen[2][i]).isCloseTo(seen[0][i] + seen[1][i], within(1e-5));
+                }
+            }
+        }
+    }
+
+    /** Records the residual into {@code seen[residualSlot]} and the output into {@code seen[outputSlot]}. */
+    private record Recorder(float[][] seen, int outputSlot, int residualSlot) implements BlockHook {
+        @Override
+        public NDArray apply(NDArray hidden, boolean training) {
+            throw new AssertionError("the model must pass the residual stream");
+        }
+
+        @Override
+        public NDArray apply(NDArray hidden, NDArray residual, boolean training) {
+            if (outputSlot >= 0) {
+                seen[outputSlot] = hidden.toFloatArray();
+            }
+            seen[residualSlot] = residual.toFloatArray();
+            return hidden;
+        }
+    }
+
     private static double activation(String name, double x) {
         return switch (name) {
             case "relu" -> Math.max(0, x);
-            case "silu" -> x / (1 + Math.exp(-x));
+            case "silu", "swish" -> x / (1 + Math.exp(-x));
             default -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
         };
     }

@@ -27,16 +27,30 @@ class Ia3MethodProviderTest implements MethodProviderContract<Ia3Config> {
     }
 
     @Test
-    void defaultsArePeftDefaultsForBothFamilies() {
-        assertThat(provider().defaults()).isEqualTo(new Ia3Config(
-                List.of("k_proj", "v_proj", "down_proj", "c_attn", "mlp.c_proj"), List.of("down_proj", "mlp.c_proj")));
+    void defaultsLeaveTheTargetsToTheModelType() {
+        assertThat(provider().defaults()).isEqualTo(new Ia3Config(List.of(), List.of()));
         assertThat(provider().peftType()).contains("IA3");
     }
 
+    /** PEFT v0.20 utils/constants.py TRANSFORMERS_MODELS_TO_IA3_{TARGET,FEEDFORWARD}_MODULES_MAPPING. */
     @Test
-    void rejectsEmptyTargetModules() {
-        assertThat(problems(new Ia3Config(List.of(), List.of())))
-                .containsExactly("stages[0].method.target_modules: must name at least one module");
+    void emptyTargetsResolveToPeftsTableForTheModelType() {
+        Ia3Config defaults = provider().defaults();
+        assertThat(defaults.forModelType("qwen2"))
+                .isEqualTo(new Ia3Config(List.of("q_proj", "v_proj", "down_proj"), List.of("down_proj")));
+        assertThat(defaults.forModelType("llama"))
+                .isEqualTo(new Ia3Config(List.of("k_proj", "v_proj", "down_proj"), List.of("down_proj")));
+        assertThat(defaults.forModelType("gpt2"))
+                .isEqualTo(new Ia3Config(List.of("c_attn", "mlp.c_proj"), List.of("mlp.c_proj")));
+        Ia3Config explicit = new Ia3Config(List.of("o_proj"), List.of());
+        assertThat(explicit.forModelType("qwen2")).isSameAs(explicit);
+    }
+
+    @Test
+    void rejectsFeedforwardModulesWithoutTargets() {
+        assertThat(problems(new Ia3Config(List.of(), List.of("down_proj"))))
+                .containsExactly("stages[0].method.feedforward_modules: must be empty when target_modules is (both"
+                        + " then come from PEFT's table for the model), was [down_proj]");
     }
 
     @Test

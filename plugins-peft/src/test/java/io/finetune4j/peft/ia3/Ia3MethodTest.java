@@ -6,6 +6,7 @@ import static io.finetune4j.peft.ia3.PeftFixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -16,6 +17,7 @@ import io.finetune4j.api.model.AdapterScope;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ModelConfig;
 import io.finetune4j.runtime.io.SafetensorsReader;
+import io.finetune4j.runtime.model.ModelFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,21 @@ class Ia3MethodTest {
                         ones(v.size())) == 0);
                 assertThat(logits(model)).containsExactly(base);
             }
+        }
+    }
+
+    /** PEFT v0.20 maps qwen2 to [q_proj, v_proj, down_proj], where llama has k_proj. */
+    @Test
+    void qwen2DefaultsTargetTheQueryAsPeft() {
+        try (CausalLM model = ModelFactory.random(ModelFactory.llamaFamilyConfig("qwen2", PeftFixtures.VOCAB, 8, 2,
+                2, 1, 16, 64, false), null, null, 3, Device.cpu())) {
+            Ia3Method method = ia3(model);
+
+            assertThat(method.layers().keySet()).containsExactly("model.layers.0.self_attn.q_proj",
+                    "model.layers.0.self_attn.v_proj", "model.layers.0.mlp.down_proj", "model.layers.1.self_attn.q_proj",
+                    "model.layers.1.self_attn.v_proj", "model.layers.1.mlp.down_proj");
+            assertThat(method.trainableParameters().get("base_model.model.model.layers.0.self_attn.q_proj.ia3_l")
+                    .getShape()).isEqualTo(new Shape(8, 1));
         }
     }
 

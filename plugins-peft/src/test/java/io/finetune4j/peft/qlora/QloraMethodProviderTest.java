@@ -30,7 +30,9 @@ class QloraMethodProviderTest implements MethodProviderContract<QloraConfig> {
     @Test
     void defaultsAreTheQloraRecipe() {
         assertThat(provider().defaults())
-                .isEqualTo(QloraConfig.of(new LoraConfig(8, 16.0, 0.05, List.of("all-linear")), "nf4", true, 64));
+                .isEqualTo(QloraConfig.of(new LoraConfig(64, 16.0, 0.05, List.of("all-linear")), "nf4", true, 64));
+        // QLoRA paper (arXiv 2305.14314) appendix B.2: "r = 64, α = 16" on all linear layers
+        assertThat(provider().defaults().lora().r()).isEqualTo(64);
         assertThat(provider().peftType()).contains("LORA");
     }
 

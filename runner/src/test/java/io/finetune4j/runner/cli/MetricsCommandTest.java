@@ -88,8 +88,8 @@ class MetricsCommandTest {
         Map<String, Interval> results = MetricsCommand.measure(rows,
                 List.of("exact-match", "f1", "bleu", "rouge", "meteor"), List.of(), evaluators(), 0);
 
-        assertThat(results.keySet()).containsExactly("exact_match", "f1", "bleu", "rouge-1", "rouge-2", "rouge-l",
-                "meteor");
+        assertThat(results.keySet()).containsExactly("exact_match", "f1", "bleu", "rouge1", "rouge2", "rougeL",
+                "rougeLsum", "meteor");
         assertThat(results.get("exact_match").value()).isCloseTo(75.0, within(1e-9));
         assertThat(results.get("exact_match").n()).isEqualTo(4);
         for (Interval interval : results.values()) {

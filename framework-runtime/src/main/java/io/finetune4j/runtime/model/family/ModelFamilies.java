@@ -39,9 +39,9 @@ public final class ModelFamilies {
         return FAMILIES.stream().filter(family -> family.modelTypes().contains(modelType)).findFirst();
     }
 
-    /** PEFT's default targets of {@code modelType}'s family, if the runtime runs it. */
+    /** PEFT's default targets of {@code modelType} ({@code model_type}-specific), if the runtime runs it. */
     public static Optional<PeftTargets> peftTargets(String modelType) {
-        return find(modelType).map(ModelFamily::peftTargets);
+        return find(modelType).map(family -> family.peftTargets(modelType));
     }
 
     /**
@@ -67,7 +67,10 @@ public final class ModelFamilies {
 
     private static List<String> merged(Function<PeftTargets, List<String>> part) {
         Set<String> names = new LinkedHashSet<>();
-        FAMILIES.forEach(family -> names.addAll(part.apply(family.peftTargets())));
+        FAMILIES.forEach(family -> {
+            names.addAll(part.apply(family.peftTargets()));
+            family.modelTypes().forEach(type -> names.addAll(part.apply(family.peftTargets(type))));
+        });
         return List.copyOf(names);
     }
 }

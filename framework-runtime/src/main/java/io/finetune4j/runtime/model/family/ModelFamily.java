@@ -40,4 +40,13 @@ public interface ModelFamily {
 
     /** PEFT's default target modules for this family and its linear-layer names. */
     PeftTargets peftTargets();
+
+    /**
+     * PEFT's default target modules for one of {@link #modelTypes()}, where PEFT's tables differ between the
+     * model types of one family (PEFT v0.20 maps IA3 on {@code qwen2} to {@code q_proj}, on {@code llama} to
+     * {@code k_proj}); {@link #peftTargets()} by default.
+     */
+    default PeftTargets peftTargets(String modelType) {
+        return peftTargets();
+    }
 }

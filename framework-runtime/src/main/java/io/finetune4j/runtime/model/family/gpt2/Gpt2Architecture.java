@@ -196,7 +196,7 @@ final class Gpt2Architecture implements Architecture {
         if (training) {
             attention = Dropouts.apply(attention, residualDropout);
         }
-        attention = parts.hooks(index, HookPoint.AFTER_ATTENTION, attention, training);
+        attention = parts.hooks(index, HookPoint.AFTER_ATTENTION, attention, hidden, training);
         hidden = hidden.add(attention);
 
         x = layerNorm(hidden, parts.tensor(block[LN2_W]), parts.tensor(block[LN2_B]));
@@ -205,7 +205,7 @@ final class Gpt2Architecture implements Architecture {
         if (training) {
             mlp = Dropouts.apply(mlp, residualDropout);
         }
-        mlp = parts.hooks(index, HookPoint.AFTER_MLP, mlp, training);
+        mlp = parts.hooks(index, HookPoint.AFTER_MLP, mlp, hidden, training);
         return hidden.add(mlp);
     }
 

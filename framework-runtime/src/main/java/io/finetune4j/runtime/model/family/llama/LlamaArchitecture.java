@@ -257,14 +257,14 @@ public final class LlamaArchitecture implements Architecture {
                 .transpose(0, 2, 1, 3)
                 .reshape(batch, length, (long) heads * headDim); // [batch, length, heads*head_dim]
         NDArray attention = parts.linear(layer[O]).forward(attended, training);
-        attention = parts.hooks(index, HookPoint.AFTER_ATTENTION, attention, training);
+        attention = parts.hooks(index, HookPoint.AFTER_ATTENTION, attention, hidden, training);
         hidden = hidden.add(attention);
 
         x = rmsNorm(hidden, parts.tensor(layer[POST_NORM]), scalars);
         NDArray gate = parts.linear(layer[GATE]).forward(x, training);
         NDArray up = parts.linear(layer[UP]).forward(x, training);
         NDArray mlp = parts.linear(layer[DOWN]).forward(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up), training);
-        mlp = parts.hooks(index, HookPoint.AFTER_MLP, mlp, training);
+        mlp = parts.hooks(index, HookPoint.AFTER_MLP, mlp, hidden, training);
         return hidden.add(mlp);
     }
 

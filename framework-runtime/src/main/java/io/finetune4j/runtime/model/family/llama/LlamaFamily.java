@@ -150,9 +150,23 @@ public final class LlamaFamily implements ModelFamily {
         return new LlamaArchitecture(config, tensorNames, manager, source, options);
     }
 
+    /** PEFT v0.20 {@code utils/constants.py}: llama and mistral. */
     @Override
     public PeftTargets peftTargets() {
         return new PeftTargets(List.of("q_proj", "v_proj"), List.of("k_proj", "v_proj", "down_proj"),
                 List.of("down_proj"), LINEAR_MODULES);
+    }
+
+    /**
+     * PEFT v0.20 {@code utils/constants.py} {@code TRANSFORMERS_MODELS_TO_IA3_TARGET_MODULES_MAPPING}:
+     * {@code "qwen2": ["q_proj", "v_proj", "down_proj"]}, where llama and mistral have {@code k_proj}.
+     */
+    @Override
+    public PeftTargets peftTargets(String modelType) {
+        if ("qwen2".equals(modelType)) {
+            return new PeftTargets(List.of("q_proj", "v_proj"), List.of("q_proj", "v_proj", "down_proj"),
+                    List.of("down_proj"), LINEAR_MODULES);
+        }
+        return peftTargets();
     }
 }

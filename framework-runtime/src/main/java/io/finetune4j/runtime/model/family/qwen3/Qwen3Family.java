@@ -78,10 +78,13 @@ public final class Qwen3Family implements ModelFamily {
         return new LlamaArchitecture(config, tensorNames, manager, source, options);
     }
 
-    /** PEFT maps qwen3 to {@code [q_proj, v_proj]} for LoRA; IA3 uses the Llama family's modules. */
+    /**
+     * PEFT v0.20 {@code utils/constants.py} maps qwen3 to {@code [q_proj, v_proj]} for LoRA and to
+     * {@code [q_proj, v_proj, down_proj]} (feed-forward {@code down_proj}) for IA3.
+     */
     @Override
     public PeftTargets peftTargets() {
-        return new PeftTargets(List.of("q_proj", "v_proj"), List.of("k_proj", "v_proj", "down_proj"),
+        return new PeftTargets(List.of("q_proj", "v_proj"), List.of("q_proj", "v_proj", "down_proj"),
                 List.of("down_proj"), LlamaFamily.LINEAR_MODULES);
     }
 }

@@ -1,13 +1,14 @@
 package io.finetune4j.runner.cli;
 
 import io.finetune4j.api.ConfigException;
+import io.finetune4j.runner.pipeline.RunDirectory;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code ft4j run PIPELINE.yaml [--output DIR [--resume]]}. */
+/** {@code ft4j run PIPELINE.yaml [--output DIR [--resume | --overwrite]]}. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Validate a pipeline file completely, then run its stages in order.")
 public final class RunCommand implements Action {
@@ -23,12 +24,22 @@ public final class RunCommand implements Action {
                     + "from its latest checkpoint (training.save_steps).")
     boolean resume;
 
+    @Option(names = "--overwrite",
+            description = "When --output already holds a run, move it aside to DIR.replaced-N (never deleted) and "
+                    + "start afresh.")
+    boolean overwrite;
+
     @Override
     public int run(Ft4j app) {
         if (resume && output == null) {
             throw new ConfigException("--resume needs --output DIR: the run directory to continue");
         }
-        app.pipelines().run(pipeline, Optional.ofNullable(output), resume);
+        if (resume && overwrite) {
+            throw new ConfigException("--resume and --overwrite contradict each other: continue the run in --output, "
+                    + "or move it aside and start afresh");
+        }
+        app.pipelines().run(pipeline, Optional.ofNullable(output), resume ? RunDirectory.Mode.RESUME
+                : overwrite ? RunDirectory.Mode.OVERWRITE : RunDirectory.Mode.NEW);
         return 0;
     }
 }

@@ -10,6 +10,7 @@ import io.finetune4j.runner.config.StageSpec;
 import io.finetune4j.runner.report.RunReportWriter;
 import io.finetune4j.runner.report.StageOutcome;
 import io.finetune4j.runner.report.TrainingCurves;
+import io.finetune4j.runtime.train.TrainingCheckpoints;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,16 +55,34 @@ public final class PipelineRunner {
      * from its latest training checkpoint. Returns the run directory.
      */
     public Path run(Path file, Optional<Path> output, boolean resume) {
+        return run(file, output, resume ? RunDirectory.Mode.RESUME : RunDirectory.Mode.NEW);
+    }
+
+    /**
+     * Runs {@code file} in {@code output} (default {@code runs/<name>-<time>}), which this process owns while it
+     * runs (see {@link RunDirectory}): {@code NEW} refuses a directory that holds anything, {@code OVERWRITE} moves
+     * such a directory aside first, {@code RESUME} continues the run there. Returns the run directory.
+     */
+    public Path run(Path file, Optional<Path> output, RunDirectory.Mode mode) {
         PipelineSpec spec = parser.parse(file);
         Path runDir = output.orElseGet(() -> defaultRunDir(spec)).toAbsolutePath().normalize();
+        boolean resume = mode == RunDirectory.Mode.RESUME;
+        if (resume && !Files.isDirectory(runDir)) {
+            throw new ConfigException("--resume: " + runDir + " is not a run directory (it does not exist)");
+        }
+        try (RunDirectory owned = RunDirectory.open(runDir, mode, console::status)) {
+            return runIn(spec, owned.dir(), resume);
+        }
+    }
+
+    private Path runIn(PipelineSpec spec, Path runDir, boolean resume) {
         try {
             if (resume) {
                 checkSamePipeline(spec, runDir);
             }
-            Files.createDirectories(runDir);
             Files.copy(spec.file(), runDir.resolve("pipeline.yaml"), StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create run directory " + runDir, e);
+            throw new UncheckedIOException("cannot write " + runDir.resolve("pipeline.yaml"), e);
         }
         console.status(String.format("run %s: %d stage(s) in %s", spec.name(), spec.stages().size(), runDir));
         List<StageOutcome> outcomes = new ArrayList<>();
@@ -113,11 +132,30 @@ public final class PipelineRunner {
             if (reported) {
                 console.result("report of the finished stages: " + runDir.resolve("report.html"));
             }
+            console.status(kept(spec, runDir));
             throw thrown;
         }
         console.result("report: " + runDir.resolve("report.html"));
         console.result("run directory: " + runDir);
         return runDir;
+    }
+
+    /** What a failed run leaves for {@code --resume}: the finished stages and the newest checkpoint of the next. */
+    private static String kept(PipelineSpec spec, Path runDir) {
+        List<String> finished = new ArrayList<>();
+        for (StageSpec stage : spec.stages()) {
+            if (finished(stage, runDir).isPresent()) {
+                finished.add(stage.name());
+                continue;
+            }
+            Optional<Path> checkpoint = TrainingCheckpoints.latest(runDir.resolve(stage.name()).resolve("checkpoints"));
+            return String.format("kept in %s: %s; %s", runDir,
+                    finished.isEmpty() ? "no finished stage" : "finished stage(s) " + String.join(", ", finished),
+                    checkpoint.map(dir -> "stage " + stage.name() + " can resume from " + runDir.relativize(dir)
+                            + " (ft4j run ... --output " + runDir + " --resume)")
+                            .orElse("stage " + stage.name() + " saved no checkpoint (training.save_steps)"));
+        }
+        return "kept in " + runDir + ": every stage finished";
     }
 
     /** A resumed run must be the same pipeline: its stages' outputs would not mean what they say otherwise. */

@@ -53,7 +53,18 @@ public record TrainingConfig(
         long seed,
         int saveSteps,
         int saveTotalLimit,
-        boolean gradientCheckpointing) {
+        boolean gradientCheckpointing,
+        DivergenceConfig divergence) {
+
+    /** Settings with the default divergence guards. */
+    public TrainingConfig(int epochs, int maxSteps, int batchSize, int gradientAccumulationSteps, double learningRate,
+                          double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, int warmupSteps,
+                          String lrSchedule, double maxGradNorm, int loggingSteps, long seed, int saveSteps,
+                          int saveTotalLimit, boolean gradientCheckpointing) {
+        this(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, weightDecay, adamBeta1, adamBeta2,
+                adamEpsilon, warmupSteps, lrSchedule, maxGradNorm, loggingSteps, seed, saveSteps, saveTotalLimit,
+                gradientCheckpointing, DivergenceConfig.defaults());
+    }
 
     /** Settings without gradient checkpointing. */
     public TrainingConfig(int epochs, int maxSteps, int batchSize, int gradientAccumulationSteps, double learningRate,
@@ -104,6 +115,18 @@ public record TrainingConfig(
         problems.check(loggingSteps >= 1, "logging_steps", "must be >= 1, was %d", loggingSteps);
         problems.check(saveSteps >= 0, "save_steps", "must be >= 0 (0 = no checkpoints), was %d", saveSteps);
         problems.check(saveTotalLimit >= 0, "save_total_limit", "must be >= 0 (0 = keep all), was %d", saveTotalLimit);
+        if (divergence == null) {
+            problems.add("divergence", "missing");
+        } else {
+            divergence.validate(problems.child("divergence"));
+        }
+    }
+
+    /** These settings with {@code divergence} instead. */
+    public TrainingConfig withDivergence(DivergenceConfig divergence) {
+        return new TrainingConfig(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, weightDecay,
+                adamBeta1, adamBeta2, adamEpsilon, warmupSteps, lrSchedule, maxGradNorm, loggingSteps, seed, saveSteps,
+                saveTotalLimit, gradientCheckpointing, divergence);
     }
 
     /** Examples one optimizer step consumes when the epoch has enough left. */

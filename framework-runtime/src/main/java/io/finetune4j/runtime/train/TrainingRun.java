@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One {@link Trainer#fit} call: the step loop and its state. Scopes: the optimizer state lives in
@@ -25,6 +27,8 @@ import java.util.Optional;
  * the update.
  */
 final class TrainingRun {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+
     private final TrainingConfig config;
     private final String stage;
     private final ProgressListener progress;
@@ -39,7 +43,10 @@ final class TrainingRun {
     private final BatchPlan plan;
     private final int totalSteps;
     private final NDManager state;
+    private final DivergenceGuard divergence;
     private LogWindow window;
+    /** Whether the open divergence streak's skipped checkpoints have been reported. */
+    private boolean skipReported;
     private long tokens;
 
     TrainingRun(TrainingConfig config, String stage, ProgressListener progress, MetricsSink sink, Method method,
@@ -58,6 +65,7 @@ final class TrainingRun {
         this.totalSteps = totalSteps;
         this.state = state;
         this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), totalSteps);
+        this.divergence = new DivergenceGuard(config.divergence(), warning -> LOG.warn("{}", warning));
         this.plan = new BatchPlan(objective.exampleCount(), config.batchSize(), config.gradientAccumulationSteps(),
                 config.seed());
     }
@@ -86,9 +94,11 @@ final class TrainingRun {
         try {
             for (int step = first; step <= totalSteps; step++) {
                 double learningRate = schedule.learningRate(config.learningRate(), step);
+                skipReported &= divergence.suspect();
                 StepInfo info = new StepInfo(step, totalSteps);
                 StepOutcome outcome = trainStep(info, plan.nextStep(), learningRate);
                 stepLosses.add(outcome.loss());
+                divergence.observe(step, outcome.loss(), outcome.gradNorm(), prefix(step));
                 progress.advance(1, String.format(Locale.ROOT, "loss=%.4f lr=%.2e", outcome.loss(), learningRate));
                 if (step % config.loggingSteps() == 0 || step == totalSteps) {
                     Map<String, Double> values =
@@ -96,7 +106,14 @@ final class TrainingRun {
                     sink.record(stage, step, values);
                     logs.add(new StepLog(step, values));
                 }
-                if (checkpoints != null && checkpoints.dueAt(step, totalSteps)) {
+                boolean suspect = divergence.suspect();
+                if (checkpoints != null && checkpoints.dueAt(step, totalSteps) && suspect) {
+                    if (!skipReported) {
+                        LOG.warn("{}no checkpoints while the loss or gradient looks diverged "
+                                + "(training.divergence); the last one is kept", prefix(step));
+                        skipReported = true;
+                    }
+                } else if (checkpoints != null && checkpoints.dueAt(step, totalSteps)) {
                     checkpoints.save(step, totalSteps, config.seed(), names, parameters, optimizer);
                 }
             }

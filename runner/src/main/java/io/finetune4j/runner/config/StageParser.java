@@ -15,6 +15,7 @@ import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
 import io.finetune4j.api.reward.RewardFunctionProvider;
 import io.finetune4j.runtime.data.JsonlDatasetReader;
+import io.finetune4j.runtime.train.DivergenceConfig;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -283,9 +284,28 @@ final class StageParser {
         int before = problems.messages().size();
         precision(values, problems);
         Optional<TrainingConfig> config = binder.bind(TrainingConfig.defaults(), TrainingConfig.class, values,
-                List.of("max_length", "bf16", "fp16"), problems);
+                List.of("max_length", "bf16", "fp16", "divergence"), problems);
+        Optional<DivergenceConfig> divergence = divergence(values, problems.child("divergence"));
+        config = config.flatMap(bound -> divergence.map(bound::withDivergence));
         config.ifPresent(bound -> bound.validate(problems));
         return problems.messages().size() > before ? Optional.empty() : config;
+    }
+
+    /** {@code training.divergence}: its keys bound onto the defaults one by one, like every other section. */
+    private Optional<DivergenceConfig> divergence(ObjectNode training, ConfigProblems problems) {
+        JsonNode node = training.get("divergence");
+        if (node == null) {
+            return Optional.of(DivergenceConfig.defaults());
+        }
+        if (!(node instanceof ObjectNode section)) {
+            problems.add("", "expected a mapping such as {loss_factor: 2.0, loss_patience: 50}, was %s",
+                    TypeNames.describeValue(node));
+            return Optional.empty();
+        }
+        int before = problems.messages().size();
+        Optional<DivergenceConfig> bound = binder.bind(DivergenceConfig.defaults(), DivergenceConfig.class, section,
+                List.of(), problems);
+        return problems.messages().size() > before ? Optional.empty() : bound;
     }
 
     /**

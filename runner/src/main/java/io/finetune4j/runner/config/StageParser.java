@@ -86,7 +86,7 @@ final class StageParser {
         List<Dataset> trainData = data(stage, trainFiles, problems);
         Optional<ObjectNode> trainingNode = YamlFields.mapping(stage, "training", problems);
         int maxLength = maxLength(trainingNode, problems.child("training"));
-        Optional<TrainingConfig> training = training(trainingNode, problems.child("training"));
+        Optional<TrainingConfig> training = training(trainingNode, trainData, problems.child("training"));
         List<EvaluatorSpec> evaluatorSpecs = evaluators(stage, problems);
         if (problems.messages().size() > before) {
             return Optional.empty();
@@ -94,6 +94,24 @@ final class StageParser {
         return Optional.of(new StageSpec(index, name, base.orElseThrow(), method.orElseThrow(),
                 objective.orElseThrow(), trainFiles, trainData, training.orElseThrow(), maxLength,
                 evaluatorSpecs, merge, reward, dir));
+    }
+
+    /**
+     * {@code epochs × steps per epoch} must fit the step counter (a 32-bit int, as in transformers' Trainer state),
+     * checked on the rows read so far, before any weights load; an objective that makes fewer examples of the rows
+     * (packing) only lowers the count.
+     */
+    private static void checkStepCount(TrainingConfig config, List<Dataset> data, ConfigProblems problems) {
+        long rows = data.stream().mapToLong(Dataset::size).sum();
+        if (config.maxSteps() > 0 || rows == 0 || config.epochs() < 1 || config.examplesPerStep() < 1) {
+            return;
+        }
+        long perEpoch = (rows + config.examplesPerStep() - 1) / config.examplesPerStep();
+        if (config.epochs() > Integer.MAX_VALUE / perEpoch) {
+            problems.add("epochs", "%d epochs × %d optimizer steps per epoch (%d rows, %d per step) is more than "
+                    + "%d steps; lower epochs or set max_steps", config.epochs(), perEpoch, rows,
+                    config.examplesPerStep(), Integer.MAX_VALUE);
+        }
     }
 
     private static String name(int index, ObjectNode stage, Map<String, Integer> names, ConfigProblems problems) {
@@ -275,7 +293,7 @@ final class StageParser {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, value.get()));
     }
 
-    private Optional<TrainingConfig> training(Optional<ObjectNode> node, ConfigProblems problems) {
+    private Optional<TrainingConfig> training(Optional<ObjectNode> node, List<Dataset> data, ConfigProblems problems) {
         ObjectNode values = node.map(ObjectNode::deepCopy).orElseGet(JsonNodeFactory.instance::objectNode);
         if (!values.has("seed")) {
             // The pipeline's seed drives training unless the stage sets its own.
@@ -286,8 +304,9 @@ final class StageParser {
         Optional<TrainingConfig> config = binder.bind(TrainingConfig.defaults(), TrainingConfig.class, values,
                 List.of("max_length", "bf16", "fp16", "divergence"), problems);
         Optional<DivergenceConfig> divergence = divergence(values, problems.child("divergence"));
-        config = config.flatMap(bound -> divergence.map(bound::withDivergence));
+        config = config.map(bound -> bound.withDivergence(divergence.orElse(DivergenceConfig.defaults())));
         config.ifPresent(bound -> bound.validate(problems));
+        config.ifPresent(bound -> checkStepCount(bound, data, problems));
         return problems.messages().size() > before ? Optional.empty() : config;
     }
 

@@ -1,10 +1,12 @@
 package io.finetune4j.runner.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.runner.testing.PipelineFixture;
+import io.finetune4j.runtime.train.DivergenceConfig;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,6 +90,29 @@ class PipelineParserTest {
         assertThat(parser.parse(fixture.pipeline(stage)).stages().get(0).training().gradientCheckpointing()).isFalse();
         assertThat(parser.parse(fixture.pipeline(stage + "    training: {gradient_checkpointing: true}\n"))
                 .stages().get(0).training().gradientCheckpointing()).isTrue();
+    }
+
+    @Test
+    void stepCountsThatOverflowAndBadDivergenceSettingsAreRefusedBeforeAnyWeightsLoad() {
+        String stage = """
+                stages:
+                  - name: sft
+                    base: models/tiny
+                    method: lora
+                    objective: sft
+                    data: {train: data/train.jsonl}
+                """;
+        ConfigException error = catchThrowableOfType(() -> parser.parse(fixture.pipeline(stage
+                + "    training: {epochs: 2147483647, batch_size: 1, divergence: {loss_factor: 0.5, patience: 3}}\n")),
+                ConfigException.class);
+
+        assertThat(error.problems()).anySatisfy(problem -> assertThat(problem).startsWith(
+                "stages[0].training.epochs: 2147483647 epochs × ").contains("is more than 2147483647 steps"));
+        assertThat(error.problems()).anySatisfy(problem -> assertThat(problem).startsWith(
+                "stages[0].training.divergence.patience: unknown key; known: [enabled, loss_factor, loss_patience, "
+                        + "spike_factor, zero_grad_steps]"));
+        assertThat(parser.parse(fixture.pipeline(stage + "    training: {divergence: {zero_grad_steps: 7}}\n"))
+                .stages().get(0).training().divergence()).isEqualTo(new DivergenceConfig(true, 2.0, 50, 7, 3.0));
     }
 
     @Test

@@ -34,6 +34,11 @@ final class BundleObjectiveProvider<C extends Record> extends BundleProvider<C, 
             }
 
             @Override public void save(Path stageDir) { bundle.run(() -> objective.save(stageDir)); }
+
+            @Override
+            public boolean addsMethodRegularization() {
+                return bundle.call(objective::addsMethodRegularization);
+            }
         };
     }
 }

@@ -23,6 +23,8 @@ import java.util.ServiceLoader;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +79,7 @@ public final class PluginLoader {
         if (jars.isEmpty()) {
             throw new PluginLoadException("bundle " + name + " has no jar files (" + bundlePath.toAbsolutePath() + ")");
         }
+        jars.forEach(jar -> requireZip(name, jar));
         BundleClassLoader loader = new BundleClassLoader(name, urls(jars), runnerLoader);
         builder.addBundleLoader(loader);
         Bundle bundle = new Bundle(name, loader);
@@ -141,10 +144,28 @@ public final class PluginLoader {
         try {
             return bundle.call(found::get);
         } catch (ServiceConfigurationError | LinkageError e) {
-            // ServiceLoader wraps the constructor's exception; report the plugin's own failure.
+            // ServiceLoader wraps the constructor's exception, the JVM a static initializer's: report the plugin's own.
             Throwable cause = e instanceof ServiceConfigurationError && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof ExceptionInInitializerError init && init.getCause() != null) {
+                throw new PluginLoadException(String.format("bundle %s: provider %s could not be created: its static "
+                        + "initializer threw %s", bundle.name(), className, init.getCause()), init.getCause());
+            }
             throw new PluginLoadException(String.format("bundle %s: provider %s could not be created: %s",
                     bundle.name(), className, cause), cause);
+        }
+    }
+
+    /** A bundle's jar must be a zip archive; a truncated download or a renamed file is named as such. */
+    private static void requireZip(String bundleName, Path jar) {
+        try (ZipFile ignored = new ZipFile(jar.toFile())) {
+            // readable
+        } catch (ZipException e) {
+            throw new PluginLoadException(String.format("bundle %s: %s is not a jar (not a zip archive: %s); "
+                    + "replace it with the plugin's built jar or remove it", bundleName, jar.toAbsolutePath(),
+                    e.getMessage()), e);
+        } catch (IOException e) {
+            throw new PluginLoadException(String.format("bundle %s: cannot read %s: %s", bundleName,
+                    jar.toAbsolutePath(), e.getMessage()), e);
         }
     }
 

@@ -227,6 +227,83 @@ class PluginLoaderTest {
                 .cause().isInstanceOf(IllegalStateException.class).hasMessage("no licence key");
     }
 
+    @Test
+    void aJarThatIsNotAZipIsNamedAsSuch() throws Exception {
+        Path plugins = pluginsDir();
+        Files.writeString(plugins.resolve("truncated.jar"), "<html>404 Not Found</html>");
+
+        assertThatThrownBy(() -> PluginLoader.load(runnerWithout(), plugins))
+                .isInstanceOf(PluginLoadException.class)
+                .hasMessageStartingWith("bundle truncated.jar: " + plugins.resolve("truncated.jar").toAbsolutePath()
+                        + " is not a jar (not a zip archive: ");
+    }
+
+    @Test
+    void aFailingStaticInitializerKeepsItsCause() throws Exception {
+        Path plugins = pluginsDir();
+        BundleJars.builder()
+                .source("com.example.statik.StaticProvider", """
+                        package com.example.statik;
+
+                        import io.finetune4j.api.method.Method;
+                        import io.finetune4j.api.method.MethodContext;
+                        import io.finetune4j.api.method.MethodProvider;
+
+                        public final class StaticProvider implements MethodProvider<StaticProvider.Settings> {
+                            public record Settings() {}
+
+                            private static final int LIMIT = Integer.parseInt(System.getProperty("no.such.limit", "x"));
+
+                            @Override public String id() { return "static"; }
+                            @Override public Settings defaults() { return new Settings(); }
+                            @Override public Method create(Settings settings, MethodContext context) { return null; }
+                        }
+                        """)
+                .service(MethodProvider.class, "com.example.statik.StaticProvider")
+                .writeTo(plugins.resolve("static.jar"));
+
+        assertThatThrownBy(() -> PluginLoader.load(runnerWithout(), plugins))
+                .isInstanceOf(PluginLoadException.class)
+                .hasMessage("bundle static.jar: provider com.example.statik.StaticProvider could not be created: its "
+                        + "static initializer threw java.lang.NumberFormatException: For input string: \"x\"")
+                .cause().isInstanceOf(NumberFormatException.class);
+    }
+
+    @Test
+    void aProviderWhoseCreateThrowsIsAPluginError() throws Exception {
+        Path plugins = pluginsDir();
+        BundleJars.builder()
+                .source("com.example.fails.FailingProvider", """
+                        package com.example.fails;
+
+                        import io.finetune4j.api.method.Method;
+                        import io.finetune4j.api.method.MethodContext;
+                        import io.finetune4j.api.method.MethodProvider;
+
+                        public final class FailingProvider implements MethodProvider<FailingProvider.Settings> {
+                            public record Settings() {}
+
+                            @Override public String id() { return "fails"; }
+                            @Override public Settings defaults() { return new Settings(); }
+                            @Override public Method create(Settings settings, MethodContext context) {
+                                throw new UnsupportedOperationException("GPU only");
+                            }
+                        }
+                        """)
+                .service(MethodProvider.class, "com.example.fails.FailingProvider")
+                .writeTo(plugins.resolve("fails.jar"));
+
+        try (LoadedPlugins loaded = PluginLoader.load(runnerWithout(), plugins)) {
+            var provider = loaded.methods().get("fails");
+            var choice = new io.finetune4j.runner.config.PluginChoice<io.finetune4j.api.method.MethodProvider<?>>(
+                    "fails", provider, provider.defaults());
+            assertThatThrownBy(() -> io.finetune4j.runner.config.PluginCalls.createMethod(choice, null))
+                    .isInstanceOf(PluginLoadException.class)
+                    .hasMessage("method 'fails' (com.example.fails.FailingProvider from fails.jar) failed in create(): "
+                            + "java.lang.UnsupportedOperationException: GPU only");
+        }
+    }
+
     /** A method provider whose description names {@code runtimeClass}, so describing it loads that class. */
     private static String runtimeUserSource(String runtimeClass) {
         return """

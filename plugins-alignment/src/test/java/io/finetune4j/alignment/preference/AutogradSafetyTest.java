@@ -44,8 +44,8 @@ class AutogradSafetyTest {
                             lm.context(64, DATA)),
                     new DpoObjectiveProvider().create(new DpoConfig(0.1, "ipo", 0.0, "adapters-disabled", true),
                             lm.context(64, DATA)),
-                    new OrpoObjectiveProvider().create(new OrpoConfig(0.1), lm.context(64, DATA)),
-                    new RewardObjectiveProvider().create(new RewardConfig(0.5), lm.context(64, DATA)));
+                    new OrpoObjectiveProvider().create(new OrpoConfig(0.1, true), lm.context(64, DATA)),
+                    new RewardObjectiveProvider().create(new RewardConfig(0.5, null, true), lm.context(64, DATA)));
             for (Objective objective : objectives) {
                 List<NDArray> trainable = new ArrayList<>(parameters.values());
                 trainable.addAll(objective.trainableParameters().values());

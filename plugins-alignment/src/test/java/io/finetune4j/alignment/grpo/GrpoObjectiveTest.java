@@ -45,7 +45,8 @@ class GrpoObjectiveTest {
     }
 
     static GrpoConfig config(int generations, double beta, int iterations, String lossType, int generationBatch) {
-        return new GrpoConfig(generations, 4, 1.0, beta, 0.2, iterations, lossType, true, generationBatch,
+        return new GrpoConfig(generations, 4, 1.0, beta, 0.2, null, iterations, lossType, "group", "token", false,
+                generationBatch,
                 ModelSource.ADAPTERS_DISABLED);
     }
 
@@ -113,7 +114,7 @@ class GrpoObjectiveTest {
         Map<String, float[]> baseBefore = new HashMap<>();
         rl.model.parameters().forEach((name, array) -> baseBefore.put(name, array.toFloatArray()));
         double before = rl.sampledReward(PROMPTS, 24, 3);
-        GrpoObjective objective = new GrpoObjective(new GrpoConfig(4, 3, 1.0, 0.01, 0.2, 1, "grpo", true, 8,
+        GrpoObjective objective = new GrpoObjective(new GrpoConfig(4, 3, 1.0, 0.01, 0.2, null, 1, "grpo", "group", "token", false, 8,
                 ModelSource.ADAPTERS_DISABLED), rl.context(32, rl.letterReward, DATA));
         List<Map<String, Double>> logs = new ArrayList<>();
         TrainingConfig training = new TrainingConfig(1, 8, 8, 1, 1e-1, 0.0, 0.9, 0.999, 1e-8, 0, "constant", 1.0, 1, 7);

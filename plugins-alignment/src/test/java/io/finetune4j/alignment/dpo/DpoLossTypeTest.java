@@ -173,4 +173,29 @@ class DpoLossTypeTest {
         double expected = mean(i -> -logSigmoid(BETA * x(i)) * (1 - EPS) - logSigmoid(-BETA * x(i)) * EPS);
         assertThat(loss("sigmoid")).isCloseTo(expected, within(1e-5));
     }
+
+    /** The sort in AOT must pass gradients back to the unsorted log-probs (torch.sort's values do). */
+    @Test
+    void aotPassesGradientsThroughTheSort() {
+        NDArray policyChosen = array(PC);
+        policyChosen.setRequiresGradient(true);
+        DpoScores scores = new DpoScores(policyChosen, array(PR), array(RC), array(RR), array(NC), array(NR),
+                manager.create((float) NLL));
+        try (ai.djl.training.GradientCollector collector =
+                     ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            collector.backward(DpoLossType.AOT.losses(scores, config("aot")).mean());
+        }
+        // d/dπ_c of mean −logσ(β·δ_k)(1−ε) − logσ(−β·δ_k)ε, where π_c[i] lands at its rank k in the sorted
+        // policy log-ratios π_c − π_r
+        double[] policy = sorted(i -> PC[i] - PR[i]);
+        double[] reference = sorted(i -> RC[i] - RR[i]);
+        float[] gradient = policyChosen.getGradient().toFloatArray();
+        for (int i = 0; i < 3; i++) {
+            double value = PC[i] - PR[i];
+            int rank = Arrays.binarySearch(policy, value);
+            double d = BETA * (policy[rank] - reference[rank]);
+            double expected = (-(1 - EPS) * BETA * (1 - sigmoid(d)) + EPS * BETA * sigmoid(d)) / 3;
+            assertThat((double) gradient[i]).as("pair %d", i).isCloseTo(expected, within(1e-5));
+        }
+    }
 }

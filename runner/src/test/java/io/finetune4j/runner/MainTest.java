@@ -58,7 +58,7 @@ class MainTest {
         assertThat(err.toString()).isEqualTo("""
                 ft4j: 2 problems:
                   1. stages[0].method.r: must be > 0, was 0
-                  2. stages[0].objective.id: unknown objective 'sfft'; known: [dpo, grpo, orpo, ppo, reward, sft]; did you mean 'sft'?
+                  2. stages[0].objective.id: unknown objective 'sfft'; known: [cpo, dpo, grpo, kto, orpo, ppo, reward, sft, simpo]; did you mean 'sft'?
                 """);
         assertOneParagraph(err.toString());
     }

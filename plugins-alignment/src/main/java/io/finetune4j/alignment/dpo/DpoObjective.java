@@ -6,6 +6,7 @@ import io.finetune4j.alignment.preference.PairLogProbs;
 import io.finetune4j.alignment.preference.PreferenceLoss;
 import io.finetune4j.alignment.preference.PreferencePair;
 import io.finetune4j.alignment.preference.PreferenceTokenizer;
+import io.finetune4j.alignment.preference.PreferenceTruncation;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ModelSource;
@@ -19,17 +20,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * DPO as TRL's {@code DPOTrainer.dpo_loss}: with {@code x = (π_c − π_r) − (ref_c − ref_r)} (completion
- * log-probs summed, or averaged for IPO) the loss is the batch mean of the chosen variant, and the implicit
- * rewards are {@code β(π − ref)}. The reference never receives a gradient: it runs in evaluation mode and
- * its log-probs are detached, or they are plain doubles computed once at creation.
+ * DPO as TRL v1.9's {@code DPOTrainer._compute_loss} ({@code trl/trainer/dpo_trainer.py}): with the summed
+ * completion log-probs of policy and reference ({@link DpoScores}), the loss is {@code Σ_k w_k · mean(L_k)} over
+ * the configured {@code loss_type}s ({@link DpoLossType}), plus {@code rpo_alpha} times the chosen NLL when set,
+ * and the implicit rewards are {@code β(π − ref)}. The policy's forward runs without dropout when
+ * {@code disable_dropout} (TRL's default). The reference never receives a gradient: it runs in evaluation mode
+ * and its log-probs are detached, or they are plain doubles computed once at creation.
  */
 final class DpoObjective implements Objective {
     private static final int PRECOMPUTE_BATCH = 4;
 
     private final CausalLM policy;
     private final DpoConfig config;
-    private final DpoLossType lossType;
+    private final List<DpoLossType> lossTypes;
+    private final double[] lossWeights;
     private final List<PreferencePair> pairs;
     private final boolean referenceIsPolicy;
     private CausalLM referenceModel;     // a separate checkpoint, or null; closed by save()
@@ -39,9 +43,13 @@ final class DpoObjective implements Objective {
     DpoObjective(DpoConfig config, ObjectiveContext context) {
         this.policy = context.policy();
         this.config = config;
-        this.lossType = DpoLossType.parse(config.lossType());
+        this.lossTypes = config.lossType().stream().map(DpoLossType::parse).toList();
+        this.lossWeights = new double[lossTypes.size()];
+        for (int i = 0; i < lossWeights.length; i++) {
+            lossWeights[i] = config.lossWeights().isEmpty() ? 1.0 : config.lossWeights().get(i);
+        }
         this.pairs = new PreferenceTokenizer(policy.tokenizer(), context.maxLength(), "dpo")
-                .tokenizeAll(context.trainData(), "dpo");
+                .tokenizeAll(context.trainData(), "dpo", PreferenceTruncation.parse(config.truncationMode()));
         this.referenceIsPolicy = config.reference().equals(ModelSource.ADAPTERS_DISABLED);
         if (referenceIsPolicy) {
             boolean baseTrains = policy.parameters().values().stream().anyMatch(NDArray::hasGradient);
@@ -75,18 +83,25 @@ final class DpoObjective implements Objective {
     @Override
     public ObjectiveStep compute(List<Integer> indices, NDManager step) {
         List<PreferencePair> batch = indices.stream().map(pairs::get).toList();
-        PairLogProbs policyLogProbs = PairLogProbs.compute(policy, batch, true, step);
+        PairLogProbs policyLogProbs = PairLogProbs.compute(policy, batch, !config.disableDropout(), config.ldAlpha(),
+                step);
         PairLogProbs referenceLogProbs = referenceLogProbs(indices, batch, step);
-        if (lossType.averagesLogProbs()) {
-            policyLogProbs = policyLogProbs.averaged();
+        DpoScores scores = new DpoScores(policyLogProbs.chosen(), policyLogProbs.rejected(),
+                referenceLogProbs.chosen(), referenceLogProbs.rejected(), policyLogProbs.chosenCounts(),
+                policyLogProbs.rejectedCounts(), policyLogProbs.chosenNll());
+        NDArray loss = null;
+        for (int i = 0; i < lossTypes.size(); i++) {
+            NDArray term = lossTypes.get(i).losses(scores, config).mean();
+            NDArray weighted = lossWeights[i] == 1.0 ? term : term.mul(PreferenceLoss.scalar(term, lossWeights[i]));
+            loss = loss == null ? weighted : loss.add(weighted);
         }
-        NDArray logits = PreferenceLoss.dpoLogits(policyLogProbs.chosen(), policyLogProbs.rejected(),
-                referenceLogProbs.chosen(), referenceLogProbs.rejected());                    // [B]
-        NDArray loss = lossType.losses(logits, config.beta(), config.labelSmoothing()).mean();
-        NDArray beta = PreferenceLoss.scalar(logits, config.beta());
-        NDArray chosenRewards = policyLogProbs.chosen().sub(referenceLogProbs.chosen()).mul(beta).stopGradient();
-        NDArray rejectedRewards = policyLogProbs.rejected().sub(referenceLogProbs.rejected()).mul(beta)
-                .stopGradient();
+        if (config.rpoAlpha() != null) {
+            NDArray nll = policyLogProbs.chosenNll();
+            loss = loss.add(nll.mul(PreferenceLoss.scalar(nll, config.rpoAlpha())));
+        }
+        NDArray beta = PreferenceLoss.scalar(loss, config.beta());
+        NDArray chosenRewards = scores.chosenLogRatios().mul(beta).stopGradient();
+        NDArray rejectedRewards = scores.rejectedLogRatios().mul(beta).stopGradient();
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("rewards/chosen", PreferenceLoss.mean(chosenRewards));
         metrics.put("rewards/rejected", PreferenceLoss.mean(rejectedRewards));
@@ -94,10 +109,13 @@ final class DpoObjective implements Objective {
         metrics.put("rewards/margins", PreferenceLoss.mean(chosenRewards.sub(rejectedRewards)));
         metrics.put("logps/chosen", PreferenceLoss.mean(policyLogProbs.chosen()));
         metrics.put("logps/rejected", PreferenceLoss.mean(policyLogProbs.rejected()));
+        if (config.rpoAlpha() != null || lossTypes.contains(DpoLossType.SFT)) {
+            metrics.put("nll_loss", (double) policyLogProbs.chosenNll().stopGradient().getFloat());
+        }
         return new ObjectiveStep(loss, policyLogProbs.tokens(), metrics);
     }
 
-    /** The reference's log-probs of {@code batch} (averaged for IPO), detached, in {@code step}. */
+    /** The reference's summed log-probs of {@code batch}, detached, in {@code step}. */
     private PairLogProbs referenceLogProbs(List<Integer> indices, List<PreferencePair> batch, NDManager step) {
         if (referenceChosen != null) {
             double[] chosen = new double[indices.size()];
@@ -109,10 +127,9 @@ final class DpoObjective implements Objective {
             return new PairLogProbs(step.create(toFloats(chosen)), step.create(toFloats(rejected)),
                     null, null, 0);
         }
-        PairLogProbs logProbs = referenceIsPolicy
-                ? PairLogProbs.reference(policy, true, batch, step)
-                : PairLogProbs.reference(referenceModel, false, batch, step);
-        return lossType.averagesLogProbs() ? logProbs.averaged() : logProbs;
+        return referenceIsPolicy
+                ? PairLogProbs.reference(policy, true, batch, config.ldAlpha(), step)
+                : PairLogProbs.reference(referenceModel, false, batch, config.ldAlpha(), step);
     }
 
     private void precompute(NDManager parent) {
@@ -121,11 +138,8 @@ final class DpoObjective implements Objective {
             try (NDManager scope = parent.newSubManager()) {
                 List<PreferencePair> batch = pairs.subList(start, end);
                 PairLogProbs logProbs = referenceIsPolicy
-                        ? PairLogProbs.reference(policy, true, batch, scope)
-                        : PairLogProbs.reference(referenceModel, false, batch, scope);
-                if (lossType.averagesLogProbs()) {
-                    logProbs = logProbs.averaged();
-                }
+                        ? PairLogProbs.reference(policy, true, batch, config.ldAlpha(), scope)
+                        : PairLogProbs.reference(referenceModel, false, batch, config.ldAlpha(), scope);
                 float[] chosen = logProbs.chosen().toFloatArray();
                 float[] rejected = logProbs.rejected().toFloatArray();
                 for (int i = start; i < end; i++) {

@@ -26,9 +26,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * GRPO as TRL's {@code GRPOTrainer} ({@code trl/trainer/grpo_trainer.py}): {@code num_generations}
- * completions per prompt, group-relative advantages ({@link GrpoMath}), and the clipped per-token loss with
- * a k3 KL penalty ({@link GrpoLoss}).
+ * GRPO as TRL v1.9's {@code GRPOTrainer} ({@code trl/trainer/grpo_trainer.py}): {@code num_generations}
+ * completions per prompt, group-relative advantages ({@link GrpoMath}), and the clipped per-token (or, with
+ * {@code importance_sampling_level: sequence}, per-sequence: GSPO) loss with a k3 KL penalty ({@link GrpoLoss}).
+ * With {@code beta: 0} (the default) no reference is loaded or run.
  *
  * <p><b>Rollouts and the trainer's steps</b> work as in PPO (package {@code ppo}): the trainer's indices only
  * give the micro-batch size {@code b}; when a rollout is used up the next {@code generation_batch_size}
@@ -53,6 +54,7 @@ final class GrpoObjective implements Objective {
     private int microBatch;
     private int rolloutCount;
     private RolloutBuffer buffer;
+    private double tokensPerMicroBatch;
     private Map<String, Double> rolloutMetrics = Map.of();
 
     GrpoObjective(GrpoConfig config, ObjectiveContext context) {
@@ -104,6 +106,8 @@ final class GrpoObjective implements Objective {
         rollouts.forwardScores(samples, null, reference, Math.max(1, microBatch), parent);
         double[] rewards = samples.stream().mapToDouble(RolloutSample::score).toArray();
         double[] advantages = GrpoMath.advantages(rewards, config.numGenerations(), config.scaleRewards());
+        long countedTokens = samples.stream().filter(this::counts).mapToLong(RolloutSample::length).sum();
+        tokensPerMicroBatch = (double) countedTokens * Math.max(1, microBatch) / samples.size();
         for (int i = 0; i < samples.size(); i++) {
             double[] perToken = new double[samples.get(i).length()];
             Arrays.fill(perToken, advantages[i]);
@@ -131,6 +135,11 @@ final class GrpoObjective implements Objective {
         return metrics;
     }
 
+    /** Whether a completion's tokens count in the loss ({@code mask_truncated_completions} drops those without EOS). */
+    private boolean counts(RolloutSample sample) {
+        return !config.maskTruncatedCompletions() || sample.endsWithEos();
+    }
+
     private ObjectiveStep loss(List<RolloutSample> batch, NDManager step) {
         SequenceBatch sequences = rollouts.batch(batch, step);
         TokenScores scores = TokenScores.of(policy, sequences, config.temperature());
@@ -143,9 +152,21 @@ final class GrpoObjective implements Objective {
             advantages.add(sample.advantages());
         }
         NDArray reference = this.reference == null ? null : sequences.scatter(referenceLogProbs);
+        NDArray mask = sequences.mask();
+        if (config.maskTruncatedCompletions()) {
+            List<double[]> counted = new ArrayList<>();
+            for (RolloutSample sample : batch) {
+                double[] ones = new double[sample.length()];
+                Arrays.fill(ones, counts(sample) ? 1 : 0);
+                counted.add(ones);
+            }
+            mask = sequences.scatter(counted);
+        }
+        GrpoLoss.Settings settings = new GrpoLoss.Settings(config.epsilon(), config.upperEpsilon(), config.beta(),
+                config.importanceSamplingLevel().equals("sequence"), lossType, config.maxCompletionLength(),
+                tokensPerMicroBatch);
         GrpoLoss.Result result = GrpoLoss.compute(scores.logProbs(), sequences.scatter(old), reference,
-                sequences.scatter(advantages), sequences.mask(), config.epsilon(), config.beta(), lossType,
-                config.maxCompletionLength());
+                sequences.scatter(advantages), mask, settings);
         Map<String, Double> metrics = new LinkedHashMap<>(rolloutMetrics);
         metrics.put("kl", (double) result.meanKl().getFloat());
         metrics.put("clip_ratio/region_mean", (double) result.clipRatio().getFloat());

@@ -5,6 +5,7 @@ import io.finetune4j.api.model.ModelSource;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
 import io.finetune4j.api.objective.ObjectiveProvider;
+import java.util.List;
 
 /**
  * Creates the {@code grpo} objective: Group Relative Policy Optimization (Shao et al. 2024, DeepSeekMath)
@@ -13,13 +14,17 @@ import io.finetune4j.api.objective.ObjectiveProvider;
  * No value head. See {@link GrpoObjective} for how rollouts map onto the trainer's steps.
  */
 public final class GrpoObjectiveProvider implements ObjectiveProvider<GrpoConfig> {
+    static final List<String> IMPORTANCE_SAMPLING_LEVELS = List.of("token", "sequence");
+
     @Override public String id() { return "grpo"; }
 
     @Override public String description() { return "GRPO: group-relative advantages over sampled completions"; }
 
     @Override
     public GrpoConfig defaults() {
-        return new GrpoConfig(8, 256, 1.0, 0.04, 0.2, 1, "grpo", true, 0, ModelSource.ADAPTERS_DISABLED);
+        // TRL v1.9 GRPOConfig: beta 0.0, loss_type "dapo", max_completion_length 256, scale_rewards "group".
+        return new GrpoConfig(8, 256, 1.0, 0.0, 0.2, null, 1, "dapo", "group", "token", false, 0,
+                ModelSource.ADAPTERS_DISABLED);
     }
 
     @Override
@@ -34,6 +39,13 @@ public final class GrpoObjectiveProvider implements ObjectiveProvider<GrpoConfig
                 config.beta());
         problems.check(config.epsilon() > 0 && config.epsilon() < 1, "epsilon", "must be in (0, 1), was %s",
                 config.epsilon());
+        problems.check(config.epsilonHigh() == null || (config.epsilonHigh() > 0 && Double.isFinite(config.epsilonHigh())),
+                "epsilon_high", "must be > 0, was %s", config.epsilonHigh());
+        problems.check(GrpoMath.SCALINGS.contains(config.scaleRewards()), "scale_rewards",
+                "must be one of %s, was '%s'", GrpoMath.SCALINGS, config.scaleRewards());
+        problems.check(IMPORTANCE_SAMPLING_LEVELS.contains(config.importanceSamplingLevel()),
+                "importance_sampling_level", "must be one of %s, was '%s'", IMPORTANCE_SAMPLING_LEVELS,
+                config.importanceSamplingLevel());
         problems.check(config.numIterations() >= 1, "num_iterations", "must be >= 1, was %d",
                 config.numIterations());
         problems.check(config.lossType() != null && GrpoLossType.NAMES.contains(config.lossType()), "loss_type",

@@ -15,9 +15,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * ORPO as TRL's {@code ORPOTrainer}: {@code loss = NLL_chosen − β · mean(log σ(log_odds))}, where the NLL is
- * the mean cross-entropy over every chosen completion token of the batch and the log odds ratio uses
- * length-averaged completion log-probs ({@code odds_ratio_loss}). Rewards are {@code β · avg log p}.
+ * ORPO as TRL's {@code ORPOTrainer} (TRL v1.9 {@code trl/experimental/orpo/orpo_trainer.py}):
+ * {@code loss = NLL_chosen − β · mean(log σ(log_odds))}, where the NLL is the mean cross-entropy over every
+ * non-padding token of the chosen sequences after the first, prompt included ("orpo chosen nll loss is computed
+ * over the full prompt and response": labels are the input ids where the attention mask is 1), and the log odds
+ * ratio uses length-averaged completion log-probs ({@code odds_ratio_loss}). Rewards are {@code β · avg log p}.
+ * Dropout is off with {@code disable_dropout} (TRL's default).
  */
 final class OrpoObjective implements Objective {
     private final CausalLM policy;
@@ -39,8 +42,8 @@ final class OrpoObjective implements Objective {
     @Override
     public ObjectiveStep compute(List<Integer> indices, NDManager step) {
         List<PreferencePair> batch = indices.stream().map(pairs::get).toList();
-        PairLogProbs sums = PairLogProbs.compute(policy, batch, true, step);
-        NDArray nll = sums.chosenNll();                                                   // scalar
+        PairLogProbs sums = PairLogProbs.compute(policy, batch, !config.disableDropout(), null, step);
+        NDArray nll = sums.chosenSequenceNll();                                                 // scalar
         PairLogProbs means = sums.averaged();
         NDArray logOdds = PreferenceLoss.logOddsRatio(means.chosen(), means.rejected()); // [B]
         NDArray ratio = PreferenceLoss.logSigmoid(logOdds);                               // [B]

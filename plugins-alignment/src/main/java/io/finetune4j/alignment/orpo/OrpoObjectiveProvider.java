@@ -16,7 +16,7 @@ public final class OrpoObjectiveProvider implements ObjectiveProvider<OrpoConfig
 
     @Override public String description() { return "Odds-ratio preference optimization (SFT + preference, no reference)"; }
 
-    @Override public OrpoConfig defaults() { return new OrpoConfig(0.1); }
+    @Override public OrpoConfig defaults() { return new OrpoConfig(0.1, true); }
 
     @Override
     public void validate(OrpoConfig config, ConfigProblems problems) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.finetune4j.alignment.preference.PreferenceLoss;
 import io.finetune4j.alignment.preference.PreferencePair;
 import io.finetune4j.alignment.preference.PreferenceTokenizer;
+import io.finetune4j.alignment.preference.PreferenceTruncation;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.api.objective.Objective;
@@ -23,10 +24,13 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Reward modelling as TRL's {@code RewardTrainer.compute_loss}: chosen and rejected sequences (prompt +
- * completion + EOS, tokenized like DPO's) go through the model in one batch, the {@link RewardHead} scores
- * each sequence's last non-padding token, and the loss is the batch mean of
- * {@code −log σ(r_c − r_r − margin)}. The head {@code score.weight} [1, hidden] is owned here, initialised
+ * Reward modelling as TRL v1.9's {@code RewardTrainer.compute_loss} ({@code trl/trainer/reward_trainer.py}):
+ * chosen and rejected sequences (prompt + completion + EOS, tokenized like DPO's) go through the model in one
+ * batch, the {@link RewardHead} scores each sequence at its last non-padding token ({@link LastNonPadToken}), and
+ * the loss is the batch mean of {@code −log σ(r_c − r_r − margin)}, plus
+ * {@code center_rewards_coefficient · mean((r_c + r_r)²)} when set. Pairs whose chosen or rejected sequence is
+ * longer than {@code max_length} are dropped, as TRL filters them, and dropout is off with
+ * {@code disable_dropout}. The head {@code score.weight} [1, hidden] is owned here, initialised
  * as Hugging Face initialises a classification head (normal, std 0.02, seeded) and trained alongside the
  * method's parameters.
  */
@@ -42,7 +46,7 @@ final class RewardObjective implements Objective {
         this.policy = context.policy();
         this.config = config;
         this.pairs = new PreferenceTokenizer(policy.tokenizer(), context.maxLength(), "reward")
-                .tokenizeAll(context.trainData(), "reward");
+                .tokenizeAll(context.trainData(), "reward", PreferenceTruncation.DROP);
         int hidden = policy.config().hiddenSize();
         Random random = new Random(context.seed());
         float[] values = new float[hidden];
@@ -67,10 +71,14 @@ final class RewardObjective implements Objective {
     public ObjectiveStep compute(List<Integer> indices, NDManager step) {
         List<PreferencePair> batch = indices.stream().map(pairs::get).toList();
         int count = batch.size();
-        NDArray rewards = rewards(batch, true, step);                                  // [2B]
+        NDArray rewards = rewards(batch, !config.disableDropout(), step);              // [2B]
         NDArray chosen = rewards.get("0:" + count);                                    // [B]
         NDArray rejected = rewards.get(count + ":");                                   // [B]
         NDArray loss = PreferenceLoss.bradleyTerryLoss(chosen, rejected, config.margin()).mean();
+        if (config.centerRewardsCoefficient() != null) {
+            NDArray sum = chosen.add(rejected);
+            loss = loss.add(sum.mul(sum).mean().mul(PreferenceLoss.scalar(sum, config.centerRewardsCoefficient())));
+        }
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("accuracy", PreferenceLoss.fractionGreater(chosen, rejected));
         metrics.put("margin", PreferenceLoss.mean(chosen.sub(rejected)));
@@ -94,7 +102,12 @@ final class RewardObjective implements Objective {
                 .withTraining(training)
                 .withLogits(ForwardInput.Logits.NONE);
         NDArray hidden = policy.forward(input).hiddenStates();                         // [2B, seq, hidden]
-        return RewardHead.rewards(hidden, collated.lengths(), weight);
+        long pad = policy.tokenizer().padTokenId();
+        int[] pooled = new int[rows.size()];
+        for (int i = 0; i < pooled.length; i++) {
+            pooled[i] = LastNonPadToken.poolLength(rows.get(i).ids(), rows.get(i).length(), pad);
+        }
+        return RewardHead.rewards(hidden, pooled, weight);
     }
 
     NDArray weight() {

@@ -17,12 +17,16 @@ public final class RewardObjectiveProvider implements ObjectiveProvider<RewardCo
 
     @Override public String description() { return "Reward modelling: Bradley-Terry loss on a scalar head"; }
 
-    @Override public RewardConfig defaults() { return new RewardConfig(0.0); }
+    @Override public RewardConfig defaults() { return new RewardConfig(0.0, null, true); }
 
     @Override
     public void validate(RewardConfig config, ConfigProblems problems) {
         problems.check(Double.isFinite(config.margin()), "margin", "must be a finite number, was %s",
                 config.margin());
+        problems.check(config.centerRewardsCoefficient() == null
+                        || (config.centerRewardsCoefficient() >= 0 && Double.isFinite(config.centerRewardsCoefficient())),
+                "center_rewards_coefficient", "must be >= 0 (0.01 is the recommended value), was %s",
+                config.centerRewardsCoefficient());
     }
 
     @Override

@@ -19,7 +19,11 @@ public final class SftObjectiveProvider implements ObjectiveProvider<SftConfig> 
 
     @Override public String description() { return "Supervised fine-tuning: cross-entropy on target tokens"; }
 
-    @Override public SftConfig defaults() { return new SftConfig("auto", true, true, true, false, "bfd"); }
+    /**
+     * TRL v1.9 {@code SFTConfig} ({@code trl/trainer/sft_config.py}): {@code completion_only_loss} on (it is
+     * {@code None}, meaning "on for prompt/completion rows"), {@code assistant_only_loss=False}.
+     */
+    @Override public SftConfig defaults() { return new SftConfig("auto", true, false, true, false, "bfd"); }
 
     @Override
     public void validate(SftConfig config, ConfigProblems problems) {

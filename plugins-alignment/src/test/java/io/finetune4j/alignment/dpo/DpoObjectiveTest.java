@@ -110,7 +110,8 @@ class DpoObjectiveTest {
             double chosenReward = 0;
             for (int i = 0; i < 4; i++) {
                 expected += expectedLoss(type, beta, eps, policy[i][average], ref[i][average]) / 4;
-                chosenReward += beta * (policy[i][average][0] - ref[i][average][0]) / 4;
+                // TRL v1.9: rewards are β·(summed) chosen log-ratios for every loss type, IPO included.
+                chosenReward += beta * (policy[i][0][0] - ref[i][0][0]) / 4;
             }
             try (NDManager step = lm.model.manager().newSubManager()) {
                 ObjectiveStep result = objective.compute(List.of(0, 1, 2, 3), step);

@@ -105,4 +105,62 @@ class GrpoLossTest {
         assertThat((double) compute(LOGP, 0.1, GrpoLossType.GRPO).clipRatio().getFloat())
                 .isCloseTo(1 / 5.0, within(1e-7));
     }
+
+    private GrpoLoss.Result compute(float[] logProbs, GrpoLoss.Settings settings) {
+        return GrpoLoss.compute(array(logProbs), array(OLD), array(REF), array(ADV), array(MASK), settings);
+    }
+
+    /** TRL v1.9 loss_type="dapo": Σ L·m over the batch divided by the generation batch's token count. */
+    @Test
+    void dapoDividesTheTokenSumByTheGivenTokenCount() {
+        double total = 0;
+        for (int i = 0; i < 6; i++) {
+            total += MASK[i] * perToken(i, LOGP, 0.1);
+        }
+        GrpoLoss.Settings settings = new GrpoLoss.Settings(0.2, 0.2, 0.1, false, GrpoLossType.DAPO, MAX_LENGTH, 7.5);
+
+        assertThat((double) compute(LOGP, settings).loss().getFloat()).isCloseTo(total / 7.5, within(1e-5));
+    }
+
+    /** DAPO's clip-higher: the ratio is clamped to [1 − epsilon, 1 + epsilon_high]. */
+    @Test
+    void epsilonHighWidensOnlyTheUpperBound() {
+        // (0,0): ratio e^0.3 ≈ 1.35 with A = 1.5 > 0 is clipped at 1 + 0.28, not 1.2
+        double total = 0;
+        for (int i = 0; i < 6; i++) {
+            if (MASK[i] == 1) {
+                double ratio = Math.exp(LOGP[i] - OLD[i]);
+                double clipped = Math.max(1 - 0.2, Math.min(1 + 0.28, ratio));
+                total += -Math.min(ratio * ADV[i], clipped * ADV[i]);
+            }
+        }
+        GrpoLoss.Settings settings = new GrpoLoss.Settings(0.2, 0.28, 0, false, GrpoLossType.BNPO, MAX_LENGTH, 5);
+
+        GrpoLoss.Result result = compute(LOGP, settings);
+        assertThat((double) result.loss().getFloat()).isCloseTo(total / 5, within(1e-5));
+        assertThat((double) result.clipRatio().getFloat()).isCloseTo(1 / 5.0, within(1e-7));
+    }
+
+    /** GSPO (importance_sampling_level="sequence"): one ratio per completion, exp of the mean log-ratio. */
+    @Test
+    void sequenceLevelRatioIsTheExpOfEachCompletionsMeanLogRatio() {
+        int[] counts = {2, 3};
+        double[] meanLogRatio = new double[2];
+        for (int i = 0; i < 6; i++) {
+            meanLogRatio[i / 3] += MASK[i] * (LOGP[i] - OLD[i]) / counts[i / 3];
+        }
+        double[] rows = new double[2];
+        for (int i = 0; i < 6; i++) {
+            if (MASK[i] == 1) {
+                double ratio = Math.exp(meanLogRatio[i / 3]);
+                double clipped = Math.max(1 - 0.05, Math.min(1 + 0.05, ratio));
+                double logr = REF[i] - LOGP[i];
+                rows[i / 3] += -Math.min(ratio * ADV[i], clipped * ADV[i]) + 0.1 * (Math.exp(logr) - logr - 1);
+            }
+        }
+        GrpoLoss.Settings settings = new GrpoLoss.Settings(0.05, 0.05, 0.1, true, GrpoLossType.GRPO, MAX_LENGTH, 5);
+
+        assertThat((double) compute(LOGP, settings).loss().getFloat())
+                .isCloseTo((rows[0] / counts[0] + rows[1] / counts[1]) / 2, within(1e-5));
+    }
 }

@@ -33,4 +33,16 @@ class GrpoMathTest {
         assertThat(GrpoMath.advantages(REWARDS, 2, true)).containsExactly(
                 new double[] {scaled, -scaled, -scaled, scaled, 0, 0, 0, 0}, within(1e-12));
     }
+
+    /** TRL v1.9 scale_rewards="batch": centred by the group mean, scaled by the std of the whole batch. */
+    @Test
+    void batchScalingDividesByTheStdOfEveryReward() {
+        // all 8 rewards: mean 0.5, Σ(r − 0.5)² = 4·0.25, unbiased var 1/7
+        double scaled = 0.5 / (Math.sqrt(1.0 / 7) + 1e-4);
+
+        assertThat(GrpoMath.advantages(REWARDS, 4, "batch")).containsExactly(
+                new double[] {scaled, -scaled, -scaled, scaled, 0, 0, 0, 0}, within(1e-12));
+        assertThat(GrpoMath.advantages(REWARDS, 4, "none")).containsExactly(
+                new double[] {0.5, -0.5, -0.5, 0.5, 0, 0, 0, 0}, within(1e-12));
+    }
 }

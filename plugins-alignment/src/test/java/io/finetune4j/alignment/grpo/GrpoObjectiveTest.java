@@ -45,7 +45,8 @@ class GrpoObjectiveTest {
     }
 
     static GrpoConfig config(int generations, double beta, int iterations, String lossType, int generationBatch) {
-        return new GrpoConfig(generations, 4, 1.0, beta, 0.2, iterations, lossType, true, generationBatch,
+        return new GrpoConfig(generations, 4, 1.0, beta, 0.2, null, iterations, lossType, "group", "token", false,
+                generationBatch,
                 ModelSource.ADAPTERS_DISABLED);
     }
 
@@ -113,7 +114,7 @@ class GrpoObjectiveTest {
         Map<String, float[]> baseBefore = new HashMap<>();
         rl.model.parameters().forEach((name, array) -> baseBefore.put(name, array.toFloatArray()));
         double before = rl.sampledReward(PROMPTS, 24, 3);
-        GrpoObjective objective = new GrpoObjective(new GrpoConfig(4, 3, 1.0, 0.01, 0.2, 1, "grpo", true, 8,
+        GrpoObjective objective = new GrpoObjective(new GrpoConfig(4, 3, 1.0, 0.01, 0.2, null, 1, "grpo", "group", "token", false, 8,
                 ModelSource.ADAPTERS_DISABLED), rl.context(32, rl.letterReward, DATA));
         List<Map<String, Double>> logs = new ArrayList<>();
         TrainingConfig training = new TrainingConfig(1, 8, 8, 1, 1e-1, 0.0, 0.9, 0.999, 1e-8, 0, "constant", 1.0, 1, 7);
@@ -129,6 +130,56 @@ class GrpoObjectiveTest {
         });
         assertThat(logs.get(0)).containsKeys("reward", "reward_std", "kl", "clip_ratio/region_mean",
                 "completions/mean_length", "frac_reward_zero_std");
+    }
+
+    /**
+     * TRL v1.9 mask_truncated_completions: completions without EOS leave the loss mask, so the loss is the dapo
+     * token sum over the EOS-ending completions only, divided by their tokens.
+     */
+    @Test
+    void maskTruncatedCompletionsLeavesCompletionsWithoutEosOutOfTheLoss() {
+        // Raise the EOS logit so that some completions stop and others hit the length limit.
+        io.finetune4j.api.model.Linear head = rl.model.linears().get("lm_head");
+        rl.model.replaceLinear("lm_head", new EosBias(head, rl.lm.id("</s>"), 5.0f));
+        GrpoConfig config = new GrpoConfig(4, 3, 1.0, 0.0, 0.2, null, 1, "dapo", "group", "token", true, 4,
+                ModelSource.ADAPTERS_DISABLED);
+        GrpoObjective objective = objective(config);
+        try (NDManager step = rl.model.manager().newSubManager()) {
+            double loss = objective.compute(List.of(0, 1, 2, 3), step).loss().getFloat();
+
+            List<RolloutSample> samples = objective.buffer().samples();
+            // ratio 1 on the first pass: each counted token contributes −A; dapo divides by the counted tokens
+            double sum = 0;
+            long counted = 0;
+            for (RolloutSample sample : samples) {
+                if (sample.endsWithEos()) {
+                    sum -= sample.advantages()[0] * sample.length();
+                    counted += sample.length();
+                }
+            }
+            assertThat(samples).as("ends with EOS: %s", samples.stream().map(RolloutSample::endsWithEos).toList())
+                    .anyMatch(sample -> !sample.endsWithEos()).anyMatch(RolloutSample::endsWithEos);
+            assertThat(loss).isCloseTo(counted == 0 ? 0 : sum / counted, within(1e-5));
+        }
+    }
+
+    /** The wrapped head plus {@code eosShift} on the EOS logit. */
+    private record EosBias(io.finetune4j.api.model.Linear wrapped, long eos, float eosShift)
+            implements io.finetune4j.api.model.Linear {
+        @Override public String name() { return wrapped.name(); }
+        @Override public int inFeatures() { return wrapped.inFeatures(); }
+        @Override public int outFeatures() { return wrapped.outFeatures(); }
+        @Override public ai.djl.ndarray.NDArray weight() { return wrapped.weight(); }
+        @Override public java.util.Optional<ai.djl.ndarray.NDArray> bias() { return wrapped.bias(); }
+        @Override public io.finetune4j.api.model.Linear base() { return wrapped; }
+
+        @Override
+        public ai.djl.ndarray.NDArray forward(ai.djl.ndarray.NDArray x, boolean training) {
+            ai.djl.ndarray.NDArray y = wrapped.forward(x, training);
+            float[] shift = new float[outFeatures()];
+            shift[(int) eos] = eosShift;
+            return y.add(y.getManager().create(shift));
+        }
     }
 
     @Test

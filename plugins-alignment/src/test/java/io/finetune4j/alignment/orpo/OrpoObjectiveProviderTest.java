@@ -15,14 +15,14 @@ class OrpoObjectiveProviderTest implements ObjectiveProviderContract<OrpoConfig>
 
     @Test
     void defaultBetaIsTrls() {
-        assertThat(provider().defaults()).isEqualTo(new OrpoConfig(0.1));
+        assertThat(provider().defaults()).isEqualTo(new OrpoConfig(0.1, true));
     }
 
     @Test
     void rejectsANegativeBeta() {
         ConfigProblems problems = ConfigProblems.at("stages[0].objective.config");
 
-        provider().validate(new OrpoConfig(-1), problems);
+        provider().validate(new OrpoConfig(-1, true), problems);
 
         assertThat(problems.messages()).containsExactly("stages[0].objective.config.beta: must be >= 0, was -1.0");
     }

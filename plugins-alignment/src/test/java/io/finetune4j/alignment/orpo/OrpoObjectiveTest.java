@@ -45,9 +45,10 @@ class OrpoObjectiveTest {
     void lossIsChosenNllMinusBetaLogSigmoidOfTheLogOddsRatio() {
         double beta = 0.25;
         OrpoObjective objective = (OrpoObjective) new OrpoObjectiveProvider()
-                .create(new OrpoConfig(beta), lm.context(64, DATA));
-        // TRL ORPOTrainer by hand: NLL = mean cross-entropy over every chosen completion token of the batch;
-        // log_odds from length-averaged log-probs.
+                .create(new OrpoConfig(beta, true), lm.context(64, DATA));
+        // TRL v1.9 ORPOTrainer (trl/experimental/orpo/orpo_trainer.py) by hand: NLL = mean cross-entropy over
+        // every non-pad token of the chosen sequences after the first, prompt included ("orpo chosen nll loss is
+        // computed over the full prompt and response"); log_odds from length-averaged completion log-probs.
         double chosenSum = 0;
         int chosenTokens = 0;
         double ratioMean = 0;
@@ -55,8 +56,10 @@ class OrpoObjectiveTest {
         double chosenRewardMean = 0;
         for (int i = 0; i < 3; i++) {
             PreferencePair pair = objective.pair(i);
-            chosenSum += completionLogProb(lm.model, pair.chosen(), false);
-            chosenTokens += pair.chosen().targetCount();
+            boolean[] everyToken = new boolean[pair.chosen().length()];
+            java.util.Arrays.fill(everyToken, true);
+            chosenSum += completionLogProb(lm.model, pair.chosen().ids(), everyToken, false);
+            chosenTokens += pair.chosen().length() - 1;
             double c = completionLogProb(lm.model, pair.chosen(), true);
             double r = completionLogProb(lm.model, pair.rejected(), true);
             double logOdds = (c - r) - (Math.log1p(-Math.exp(c)) - Math.log1p(-Math.exp(r)));

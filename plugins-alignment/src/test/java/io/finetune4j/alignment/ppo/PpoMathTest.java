@@ -40,6 +40,9 @@ class PpoMathTest {
 
     @Test
     void scoreLandsOnTheLastTokenAfterTheKlPenalty() {
+        // TRL v1.9 (trl/experimental/ppo/ppo_trainer.py) adds the score at sequence_length + 1, sequence_length the
+        // last response token that is not the pad token; with pad == EOS and a response "a b EOS" that is index 2,
+        // the EOS, which is this response's last token here (the README documents the pad != EOS difference).
         double[] rewards = PpoMath.rewards(new double[] {0.5, -1.0, 2.0}, 0.1, 3.0);
 
         assertThat(rewards).containsExactly(new double[] {-0.05, 0.1, -0.2 + 3.0}, within(1e-12));

@@ -37,6 +37,8 @@ class AutogradSafetyTest {
     @Test
     void gradientsStayFiniteWithAGcBetweenForwardAndBackward() {
         try (PreferenceTestModel lm = new PreferenceTestModel(dir, 3)) {
+            java.nio.file.Path reference = dir.resolve("reference");
+            io.finetune4j.runtime.model.ModelLoader.save(lm.model, reference);
             Map<String, NDArray> parameters = new LinkedHashMap<>(lm.model.parameters());
             parameters.values().forEach(parameter -> parameter.setRequiresGradient(true));
             List<Objective> objectives = List.of(
@@ -44,8 +46,20 @@ class AutogradSafetyTest {
                             lm.context(64, DATA)),
                     new DpoObjectiveProvider().create(new DpoConfig(0.1, "ipo", 0.0, "adapters-disabled", true),
                             lm.context(64, DATA)),
-                    new OrpoObjectiveProvider().create(new OrpoConfig(0.1), lm.context(64, DATA)),
-                    new RewardObjectiveProvider().create(new RewardConfig(0.5), lm.context(64, DATA)));
+                    new OrpoObjectiveProvider().create(new OrpoConfig(0.1, true), lm.context(64, DATA)),
+                    new RewardObjectiveProvider().create(new RewardConfig(0.5, 0.01, true), lm.context(64, DATA)),
+                    // every DPO loss type at once, with LD-DPO and RPO
+                    new DpoObjectiveProvider().create(new DpoConfig(0.1, DpoConfigs.ALL_LOSS_TYPES, List.of(), 0.1,
+                            "adapters-disabled", true, true, "keep_start", 0.5, 0.5, 0.05), lm.context(64, DATA)),
+                    new io.finetune4j.alignment.cpo.CpoObjectiveProvider().create(
+                            new io.finetune4j.alignment.cpo.CpoConfig(0.1, 0.1, "sigmoid", 1.0, 0.5, true),
+                            lm.context(64, DATA)),
+                    new io.finetune4j.alignment.cpo.SimpoObjectiveProvider().create(
+                            new io.finetune4j.alignment.cpo.CpoConfig(2.0, 0.0, "simpo", 0.0, 1.0, true),
+                            lm.context(64, DATA)),
+                    new io.finetune4j.alignment.kto.KtoObjectiveProvider().create(
+                            new io.finetune4j.alignment.kto.KtoConfig(0.1, "kto", 1.0, 1.0, reference.toString(), true),
+                            lm.context(64, DATA)));
             for (Objective objective : objectives) {
                 List<NDArray> trainable = new ArrayList<>(parameters.values());
                 trainable.addAll(objective.trainableParameters().values());

@@ -37,8 +37,13 @@ public final class PreferenceTestModel implements AutoCloseable {
     public final CausalLM model;
 
     public PreferenceTestModel(Path dir, long seed) {
+        this(dir, seed, "<pad>");
+    }
+
+    /** With {@code pad} as the pad token: {@code "</s>"} makes pad == EOS, as TRL sets when a tokenizer has none. */
+    public PreferenceTestModel(Path dir, long seed, String pad) {
         this.dir = dir;
-        TokenizerFiles.writeByteLevel(dir, SPECIALS, List.of(), "<s>", "</s>", "<pad>");
+        TokenizerFiles.writeByteLevel(dir, SPECIALS, List.of(), "<s>", "</s>", pad);
         tokenizer = HfTokenizer.load(dir);
         model = ModelFactory.random(ModelFactory.llamaConfig(tokenizer.vocabSize(), 8, 1, 2, 2, 16, 64),
                 tokenizer, dir, seed, Device.cpu());
@@ -101,6 +106,16 @@ public final class PreferenceTestModel implements AutoCloseable {
         return parameters;
     }
 
+    /**
+     * Wraps every linear layer so that its output is halved in training-mode forwards only: a deterministic
+     * stand-in for dropout (model or adapter), which also acts only when {@code training} is true.
+     */
+    public void addTrainingOnlyDropout() {
+        for (Linear base : new ArrayList<>(model.linears().values())) {
+            model.replaceLinear(base.name(), new TrainingOnlyLinear(base));
+        }
+    }
+
     @Override
     public void close() {
         model.close();
@@ -112,6 +127,21 @@ public final class PreferenceTestModel implements AutoCloseable {
         @Override
         public ModelSource models() {
             return CheckpointModelSource.INSTANCE;
+        }
+    }
+
+    private record TrainingOnlyLinear(Linear wrapped) implements Linear {
+        @Override public String name() { return wrapped.name(); }
+        @Override public int inFeatures() { return wrapped.inFeatures(); }
+        @Override public int outFeatures() { return wrapped.outFeatures(); }
+        @Override public NDArray weight() { return wrapped.weight(); }
+        @Override public Optional<NDArray> bias() { return wrapped.bias(); }
+        @Override public Linear base() { return wrapped; }
+
+        @Override
+        public NDArray forward(NDArray x, boolean training) {
+            NDArray y = wrapped.forward(x, training);
+            return training ? y.mul(y.getManager().full(new Shape(), 0.5f)) : y;
         }
     }
 

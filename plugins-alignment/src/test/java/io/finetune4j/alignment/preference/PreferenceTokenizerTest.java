@@ -102,4 +102,62 @@ class PreferenceTokenizerTest {
                 .hasMessage("prefs.jsonl:2: a preference row needs both \"chosen\" and \"rejected\"; "
                         + "this line has only \"chosen\"");
     }
+
+    /** TRL v1.9 DataCollatorForPreference keep_start: {@code ids[:max_length]} of prompt + completion. */
+    @Test
+    void keepStartKeepsTheFirstMaxLengthTokens() {
+        Dataset data = new Dataset("prefs.jsonl", List.of(row("Q", "abcdefgh", "z")));
+        PreferencePair full = tokenizer(64).tokenize(row("Q", "abcdefgh", "z"), "dpo");
+
+        PreferencePair cut = tokenizer(5).tokenizeAll(List.of(data), "dpo", PreferenceTruncation.KEEP_START).get(0);
+
+        assertThat(cut.chosen().ids()).containsExactly(java.util.Arrays.copyOf(full.chosen().ids(), 5));
+        assertThat(cut.chosen().targets()).containsExactly(java.util.Arrays.copyOf(full.chosen().targets(), 5));
+        assertThat(cut.rejected()).isEqualTo(full.rejected());    // already short enough
+    }
+
+    /** TRL v1.9 DPOTrainer: {@code dataset.filter(len(prompt_ids) < max_length)} with keep_start. */
+    @Test
+    void keepStartDropsRowsWhosePromptFillsMaxLength() {
+        int promptLength = lm.tokenizer.encode("long prompt", true).length;
+        Dataset data = new Dataset("prefs.jsonl", List.of(
+                new Example.Preference("long prompt", "a", "b", new Source("prefs.jsonl", 1)),
+                new Example.Preference("Q", "a", "b", new Source("prefs.jsonl", 2))));
+
+        List<PreferencePair> kept = tokenizer(promptLength).tokenizeAll(List.of(data), "dpo",
+                PreferenceTruncation.KEEP_START);
+        List<PreferencePair> both = tokenizer(promptLength + 1).tokenizeAll(List.of(data), "dpo",
+                PreferenceTruncation.KEEP_START);
+
+        assertThat(kept).extracting(PreferencePair::source).containsExactly(new Source("prefs.jsonl", 2));
+        assertThat(both).hasSize(2);
+        assertThat(both.get(0).chosen().length()).isEqualTo(promptLength + 1);
+        assertThat(both.get(0).chosen().targetCount()).isEqualTo(1);
+    }
+
+    /** TRL v1.9 RewardTrainer: pairs with a chosen or rejected sequence over max_length are filtered out. */
+    @Test
+    void dropRemovesPairsLongerThanMaxLengthAndKeepsTheRestWhole() {
+        Dataset data = new Dataset("prefs.jsonl", List.of(
+                new Example.Preference("Q", "a", "a much longer rejected one", new Source("prefs.jsonl", 1)),
+                new Example.Preference("Q", "ab", "c", new Source("prefs.jsonl", 2))));
+        int shortLength = tokenizer(64).tokenize(data.examples().get(1), "reward").chosen().length();
+
+        List<PreferencePair> kept = tokenizer(shortLength).tokenizeAll(List.of(data), "reward",
+                PreferenceTruncation.DROP);
+
+        assertThat(kept).extracting(PreferencePair::source).containsExactly(new Source("prefs.jsonl", 2));
+        assertThat(kept.get(0).chosen().length()).isEqualTo(shortLength);
+    }
+
+    @Test
+    void everyRowDroppedIsAConfigError() {
+        Dataset data = new Dataset("prefs.jsonl", List.of(
+                new Example.Preference("a long prompt", "a", "b", new Source("prefs.jsonl", 1))));
+
+        assertThatThrownBy(() -> tokenizer(3).tokenizeAll(List.of(data), "dpo", PreferenceTruncation.KEEP_START))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("dpo: all 1 rows are longer than max_length (3) and were dropped (prompt alone fills"
+                        + " max_length 3, as TRL's keep_start); raise max_length");
+    }
 }

@@ -17,7 +17,7 @@ class RewardObjectiveProviderTest implements ObjectiveProviderContract<RewardCon
     void rejectsANonFiniteMargin() {
         ConfigProblems problems = ConfigProblems.at("stages[0].objective.config");
 
-        provider().validate(new RewardConfig(Double.NaN), problems);
+        provider().validate(new RewardConfig(Double.NaN, null, true), problems);
 
         assertThat(problems.messages()).containsExactly(
                 "stages[0].objective.config.margin: must be a finite number, was NaN");

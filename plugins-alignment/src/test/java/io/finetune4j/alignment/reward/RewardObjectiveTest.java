@@ -51,12 +51,15 @@ class RewardObjectiveTest {
     }
 
     private RewardObjective objective(double margin) {
-        return (RewardObjective) new RewardObjectiveProvider().create(new RewardConfig(margin), lm.context(64, DATA));
+        return (RewardObjective) new RewardObjectiveProvider().create(new RewardConfig(margin, null, true), lm.context(64, DATA));
     }
 
     /** score · hidden state of the sequence's last token, the sequence run alone (no padding), in double. */
     private double reward(TokenizedExample example, float[] weight) {
-        long[] ids = example.ids();
+        return reward(example.ids(), weight);
+    }
+
+    private double reward(long[] ids, float[] weight) {
         try (NDManager scope = lm.model.manager().newSubManager()) {
             NDArray input = scope.create(ids, new Shape(1, ids.length));
             float[] hidden = lm.model.forward(ForwardInput.of(input).withLogits(ForwardInput.Logits.NONE))
@@ -147,6 +150,68 @@ class RewardObjectiveTest {
                     .isInstanceOf(ConfigException.class)
                     .hasMessage(dir.resolve("reward_head.safetensors") + ": no reward head here; train one with a"
                             + " 'reward' stage");
+        }
+    }
+
+    @Test
+    void centerRewardsCoefficientAddsTheMeanSquaredRewardSum() {
+        double coefficient = 0.01;
+        RewardObjective objective = (RewardObjective) new RewardObjectiveProvider()
+                .create(new RewardConfig(0, coefficient, true), lm.context(64, DATA));
+        float[] weight = objective.weight().toFloatArray();
+        double loss = 0;
+        double centring = 0;
+        for (int i = 0; i < 4; i++) {
+            PreferencePair pair = objective.pair(i);
+            double chosen = reward(pair.chosen(), weight);
+            double rejected = reward(pair.rejected(), weight);
+            loss += -logSigmoid(chosen - rejected) / 4;
+            centring += (chosen + rejected) * (chosen + rejected) / 4;   // TRL: c · mean((r_c + r_r)²)
+        }
+
+        try (NDManager step = lm.model.manager().newSubManager()) {
+            assertThat((double) objective.compute(List.of(0, 1, 2, 3), step).loss().getFloat())
+                    .isCloseTo(loss + coefficient * centring, within(1e-5));
+        }
+    }
+
+    /**
+     * transformers' {@code *ForSequenceClassification} pools the last token that is not {@code pad_token_id};
+     * with pad == EOS (TRL's fallback) that is the completion's last token, before the appended EOS.
+     */
+    @Test
+    void withPadEqualToEosTheScoreIsReadBeforeTheEos() {
+        try (PreferenceTestModel padIsEos = new PreferenceTestModel(dir.resolve("pad-eos"), 5, "</s>")) {
+            assertThat(padIsEos.tokenizer.padTokenId()).isEqualTo(padIsEos.tokenizer.eosTokenIds()[0]);
+            RewardObjective objective = (RewardObjective) new RewardObjectiveProvider()
+                    .create(new RewardConfig(0, null, true), padIsEos.context(64, DATA));
+            float[] weight = objective.weight().toFloatArray();
+            PreferencePair pair = objective.pair(0);
+            long[] chosen = pair.chosen().ids();
+            long[] rejected = pair.rejected().ids();
+            long[] chosenBeforeEos = java.util.Arrays.copyOf(chosen, chosen.length - 1);
+            long[] rejectedBeforeEos = java.util.Arrays.copyOf(rejected, rejected.length - 1);
+            double expected = -logSigmoid(reward(padIsEos, chosenBeforeEos, weight)
+                    - reward(padIsEos, rejectedBeforeEos, weight));
+            double atEos = -logSigmoid(reward(padIsEos, chosen, weight) - reward(padIsEos, rejected, weight));
+
+            try (NDManager step = padIsEos.model.manager().newSubManager()) {
+                double loss = objective.compute(List.of(0), step).loss().getFloat();
+                assertThat(loss).isCloseTo(expected, within(1e-5)).isNotCloseTo(atEos, within(1e-4));
+            }
+        }
+    }
+
+    private static double reward(PreferenceTestModel model, long[] ids, float[] weight) {
+        try (NDManager scope = model.model.manager().newSubManager()) {
+            NDArray input = scope.create(ids, new Shape(1, ids.length));
+            float[] hidden = model.model.forward(ForwardInput.of(input).withLogits(ForwardInput.Logits.NONE))
+                    .hiddenStates().toFloatArray();
+            double sum = 0;
+            for (int h = 0; h < weight.length; h++) {
+                sum += (double) weight[h] * hidden[(ids.length - 1) * weight.length + h];
+            }
+            return sum;
         }
     }
 }

@@ -13,6 +13,13 @@ class SftObjectiveProviderTest implements ObjectiveProviderContract<SftConfig> {
 
     @Test
     void defaultsTrainOnCompletionsAndAppendEos() {
-        assertThat(provider().defaults()).isEqualTo(new SftConfig(true, true));
+        assertThat(provider().defaults().completionOnlyLoss()).isTrue();
+        assertThat(provider().defaults().addEos()).isTrue();
+    }
+
+    /** TRL v1.9 {@code SFTConfig.assistant_only_loss} defaults to False: messages rows train on every token. */
+    @Test
+    void messagesTrainOnEveryTokenByDefaultAsTrl() {
+        assertThat(provider().defaults()).isEqualTo(new SftConfig("auto", true, false, true, false, "bfd"));
     }
 }

@@ -44,6 +44,12 @@ final class CpoObjective implements Objective {
                 .tokenizeAll(context.trainData(), id);
     }
 
+    /** TRL calls the model without labels here, so PEFT adds no AdaLoRA orthogonality penalty (see the SPI). */
+    @Override
+    public boolean addsMethodRegularization() {
+        return false;
+    }
+
     @Override
     public int exampleCount() {
         return pairs.size();

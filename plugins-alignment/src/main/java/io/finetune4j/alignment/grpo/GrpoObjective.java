@@ -77,6 +77,12 @@ final class GrpoObjective implements Objective {
                 : ReferencePolicy.of(config.reference(), context, ID);
     }
 
+    /** TRL calls the model without labels here, so PEFT adds no AdaLoRA orthogonality penalty (see the SPI). */
+    @Override
+    public boolean addsMethodRegularization() {
+        return false;
+    }
+
     @Override
     public int exampleCount() {
         return prompts.size() * config.numGenerations() * config.numIterations();

@@ -102,6 +102,12 @@ final class KtoObjective implements Objective {
         return java.util.Arrays.copyOfRange(ids, prompt.length, ids.length - 1);   // without the EOS
     }
 
+    /** TRL calls the model without labels here, so PEFT adds no AdaLoRA orthogonality penalty (see the SPI). */
+    @Override
+    public boolean addsMethodRegularization() {
+        return false;
+    }
+
     @Override
     public int exampleCount() {
         return examples.size();

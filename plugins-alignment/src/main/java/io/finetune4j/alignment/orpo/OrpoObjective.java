@@ -34,6 +34,12 @@ final class OrpoObjective implements Objective {
                 .tokenizeAll(context.trainData(), "orpo");
     }
 
+    /** TRL calls the model without labels here, so PEFT adds no AdaLoRA orthogonality penalty (see the SPI). */
+    @Override
+    public boolean addsMethodRegularization() {
+        return false;
+    }
+
     @Override
     public int exampleCount() {
         return pairs.size();

@@ -80,6 +80,12 @@ final class PpoObjective implements Objective {
         this.reference = ReferencePolicy.of(config.reference(), context, ID);
     }
 
+    /** TRL calls the model without labels here, so PEFT adds no AdaLoRA orthogonality penalty (see the SPI). */
+    @Override
+    public boolean addsMethodRegularization() {
+        return false;
+    }
+
     @Override
     public int exampleCount() {
         return prompts.size() * config.numPpoEpochs();

@@ -57,6 +57,12 @@ final class RewardObjective implements Objective {
         weight.setRequiresGradient(true);
     }
 
+    /** TRL calls the model without labels here, so PEFT adds no AdaLoRA orthogonality penalty (see the SPI). */
+    @Override
+    public boolean addsMethodRegularization() {
+        return false;
+    }
+
     @Override
     public int exampleCount() {
         return pairs.size();

@@ -3,6 +3,7 @@ package io.finetune4j.runtime.generate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.Stable;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
@@ -10,6 +11,7 @@ import io.finetune4j.api.model.ForwardOutput;
 import io.finetune4j.api.model.KvCache;
 import io.finetune4j.api.model.TextTokenizer;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * Autoregressive decoding with a KV cache: one forward over the prompt, then one token per step with
@@ -26,6 +28,11 @@ public final class Generator {
         }
         long[] eos = eosIds(model.tokenizer());
         int limit = model.config().maxPositionEmbeddings() > 0 ? model.config().maxPositionEmbeddings() : Integer.MAX_VALUE;
+        if (promptIds.length >= limit && config.maxNewTokens() > 0) {
+            throw new ConfigException(String.format(Locale.ROOT, "the prompt has %d tokens but the model reads at most "
+                    + "%d (max_position_embeddings in its config.json): no position is left to generate into; shorten "
+                    + "the prompt to at most %d tokens", promptIds.length, limit, limit - 1));
+        }
         Sampler sampler = new Sampler(config);
         long[] output = new long[config.maxNewTokens()];
         int produced = 0;

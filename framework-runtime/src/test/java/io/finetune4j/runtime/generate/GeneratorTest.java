@@ -1,6 +1,7 @@
 package io.finetune4j.runtime.generate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.runtime.model.TestModels;
@@ -63,6 +64,23 @@ class GeneratorTest {
             long[] greedy = Generator.generate(model, PROMPT, GenerationConfig.greedy(8)).outputIds();
             assertThat(Generator.generate(model, PROMPT, new GenerationConfig(8, 1.0, 1, 1, 7)).outputIds()).containsExactly(greedy);
             assertThat(Generator.generate(model, PROMPT, new GenerationConfig(8, 0.7, 0, 1e-6, 7)).outputIds()).containsExactly(greedy);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "gpt2"})
+    void aPromptThatFillsEveryPositionIsAClearErrorNotAnEmptyAnswer(String kind) {
+        try (CausalLM model = TestModels.named(kind, 36, new TestTokenizer(TestModels.VOCAB))) {
+            long[] prompt = new long[TestModels.MAX_POSITIONS];
+            assertThatThrownBy(() -> Generator.generate(model, prompt, GenerationConfig.greedy(5)))
+                    .isInstanceOf(io.finetune4j.api.ConfigException.class)
+                    .hasMessage("the prompt has " + TestModels.MAX_POSITIONS + " tokens but the model reads at most "
+                            + TestModels.MAX_POSITIONS + " (max_position_embeddings in its config.json): no position is "
+                            + "left to generate into; shorten the prompt to at most " + (TestModels.MAX_POSITIONS - 1)
+                            + " tokens");
+            assertThatThrownBy(() -> TokenScorer.logProbs(model, new long[TestModels.MAX_POSITIONS + 1]))
+                    .isInstanceOf(io.finetune4j.api.ConfigException.class)
+                    .hasMessageStartingWith((TestModels.MAX_POSITIONS + 1) + " tokens are more than the model reads");
         }
     }
 

@@ -46,7 +46,12 @@ public final class PredictionGenerator {
         progress.start(task + " " + context.data().name(), rows.size());
         try {
             for (Example.PromptCompletion row : rows) {
-                String text = generateOne(model, tokenizer, row.prompt(), config, options.stopAtNewline());
+                String text;
+                try {
+                    text = generateOne(model, tokenizer, row.prompt(), config, options.stopAtNewline());
+                } catch (ConfigException e) {
+                    throw new ConfigException(row.source() + ": " + task + ": " + e.getMessage(), e);
+                }
                 predictions.add(new Prediction(text, List.of(row.completion()), row.source()));
                 progress.advance(1, "");
             }

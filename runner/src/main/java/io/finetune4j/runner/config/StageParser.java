@@ -15,17 +15,21 @@ import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
 import io.finetune4j.api.reward.RewardFunctionProvider;
 import io.finetune4j.runtime.data.JsonlDatasetReader;
+import io.finetune4j.runtime.io.ModelConfigJson;
 import io.finetune4j.runtime.train.DivergenceConfig;
 import io.finetune4j.runtime.train.TrainingConfig;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -44,6 +48,8 @@ final class StageParser {
     private final Map<String, RewardFunctionProvider<?>> rewards;
     private final ConfigBinder binder;
     private final BaseParser bases;
+    /** Per parsed stage, the positions its model can read (max_position_embeddings of its root config.json). */
+    private final Map<Integer, Integer> positions = new HashMap<>();
 
     StageParser(Path dir, long seed, Map<String, MethodProvider<?>> methods,
                 Map<String, ObjectiveProvider<?>> objectives, Map<String, EvaluatorProvider<?>> evaluators,
@@ -85,7 +91,9 @@ final class StageParser {
         List<Path> trainFiles = new ArrayList<>();
         List<Dataset> trainData = data(stage, trainFiles, problems);
         Optional<ObjectNode> trainingNode = YamlFields.mapping(stage, "training", problems);
-        int maxLength = maxLength(trainingNode, problems.child("training"));
+        OptionalInt modelPositions = base.map(b -> positions(index, b, names)).orElse(OptionalInt.empty());
+        modelPositions.ifPresent(limit -> positions.put(index, limit));
+        int maxLength = maxLength(trainingNode, modelPositions, problems.child("training"));
         Optional<TrainingConfig> training = training(trainingNode, trainData, problems.child("training"));
         List<EvaluatorSpec> evaluatorSpecs = evaluators(stage, problems);
         if (problems.messages().size() > before) {
@@ -283,14 +291,50 @@ final class StageParser {
         }
     }
 
-    private static int maxLength(Optional<ObjectNode> training, ConfigProblems problems) {
+    /**
+     * {@code training.max_length}: at most the model's positions (a longer sequence cannot be encoded: GPT-2's
+     * position table ends there, and RoPE models were not trained beyond it); without the key, the default capped
+     * at the model's positions, as a tokenizer's {@code model_max_length} caps it in transformers.
+     */
+    private static int maxLength(Optional<ObjectNode> training, OptionalInt modelPositions, ConfigProblems problems) {
         Optional<Long> value = training.flatMap(node -> YamlFields.integer(node, "max_length", problems));
         if (value.isEmpty()) {
-            return DEFAULT_MAX_LENGTH;
+            return Math.min(DEFAULT_MAX_LENGTH, modelPositions.orElse(DEFAULT_MAX_LENGTH));
         }
         problems.check(value.get() > 0 && value.get() <= Integer.MAX_VALUE, "max_length",
                 "must be > 0, was %d", value.get());
+        if (modelPositions.isPresent() && value.get() > modelPositions.getAsInt()) {
+            problems.add("max_length", "%d is more than the model reads: its config.json has max_position_embeddings "
+                    + "%d; lower max_length to at most %d", value.get(), modelPositions.getAsInt(),
+                    modelPositions.getAsInt());
+        }
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, value.get()));
+    }
+
+    /**
+     * The positions of the model a stage starts from, read from the config.json at the root of its base (a
+     * checkpoint's, a random initialisation's, or the earlier stage's it continues); empty when unknown (the
+     * config is unreadable: loading it reports that).
+     */
+    private OptionalInt positions(int index, BaseSpec base, Map<String, Integer> names) {
+        if (base instanceof BaseSpec.Checkpoint checkpoint) {
+            return configPositions(checkpoint.dir().resolve("config.json"));
+        }
+        if (base instanceof BaseSpec.RandomInit init) {
+            return configPositions(init.config());
+        }
+        Integer earlier = base instanceof BaseSpec.Stage stage ? names.get(stage.name()) : Integer.valueOf(index - 1);
+        return earlier == null || !positions.containsKey(earlier) ? OptionalInt.empty()
+                : OptionalInt.of(positions.get(earlier));
+    }
+
+    private static OptionalInt configPositions(Path config) {
+        try {
+            int limit = ModelConfigJson.parse(Files.readString(config), config.toString()).maxPositionEmbeddings();
+            return limit > 0 ? OptionalInt.of(limit) : OptionalInt.empty();
+        } catch (IOException | RuntimeException e) {
+            return OptionalInt.empty();
+        }
     }
 
     private Optional<TrainingConfig> training(Optional<ObjectNode> node, List<Dataset> data, ConfigProblems problems) {

@@ -116,6 +116,30 @@ class PipelineParserTest {
     }
 
     @Test
+    void aMaxLengthBeyondTheModelsPositionsIsRefusedAndTheDefaultIsCapped() {
+        String stage = """
+                stages:
+                  - name: sft
+                    base: models/tiny
+                    method: lora
+                    objective: sft
+                    data: {train: data/train.jsonl}
+                """;
+        ConfigException error = catchThrowableOfType(() -> parser.parse(fixture.pipeline(stage
+                + "    training: {max_length: 100000}\n")), ConfigException.class);
+
+        assertThat(error.problems()).anySatisfy(problem -> assertThat(problem).startsWith(
+                "stages[0].training.max_length: 100000 is more than the model reads: its config.json has "
+                        + "max_position_embeddings "));
+        Path small = fixture.write("models/small/config.json", "{\"model_type\": \"llama\", \"vocab_size\": 300, "
+                + "\"hidden_size\": 16, \"num_hidden_layers\": 1, \"num_attention_heads\": 2, "
+                + "\"num_key_value_heads\": 1, \"intermediate_size\": 32, \"max_position_embeddings\": 48}");
+        assertThat(small).exists();
+        assertThat(parser.parse(fixture.pipeline(stage.replace("models/tiny", "models/small"))).stages().get(0)
+                .maxLength()).isEqualTo(48);
+    }
+
+    @Test
     void defaultsNameToTheFileNameAndEvaluatorsToAfter() {
         Path file = fixture.write("my-run.yml", """
                 stages:

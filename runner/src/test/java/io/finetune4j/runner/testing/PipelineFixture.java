@@ -28,7 +28,7 @@ public final class PipelineFixture {
         this.dir = dir;
         try {
             Path model = Files.createDirectories(dir.resolve("models/tiny"));
-            Map<String, Object> config = ModelConfigJson.toMap(ModelFactory.llamaConfig(300, 16, 2, 2, 1, 32, 64));
+            Map<String, Object> config = ModelConfigJson.toMap(ModelFactory.llamaConfig(300, 16, 2, 2, 1, 32, 512));
             new ObjectMapper().writeValue(model.resolve("config.json").toFile(), config);
             Files.createDirectories(dir.resolve("data"));
             Files.writeString(dir.resolve("data/train.jsonl"), """

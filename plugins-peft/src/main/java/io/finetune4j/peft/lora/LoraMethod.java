@@ -234,11 +234,13 @@ public final class LoraMethod implements Method {
 
     /**
      * PEFT's {@code add_weighted_adapter(adapters, weights, adapter_name, combination_type)}: a new adapter
-     * {@code adapterName} from the given ones, inactive; see {@link LoraCombination} for {@code linear},
-     * {@code cat} and {@code svd}. As in PEFT, a name that already exists leaves everything unchanged.
+     * {@code adapterName} from the given ones, inactive; see {@link LoraCombination} for the types. As in PEFT, a
+     * name that already exists leaves everything unchanged.
      *
-     * @param combinationType {@code linear} (equal ranks), {@code cat} or {@code svd}; with one adapter
-     *     always {@code linear}
+     * @param combinationType {@code linear} (equal ranks), {@code cat} or {@code svd}; the pruning types
+     *     ({@code ties}, {@code dare_linear}, {@code dare_ties}, {@code magnitude_prune} and their {@code _svd}
+     *     forms) need a density: use {@link #addWeightedAdapter(List, List, String, String, Integer, Double, String)}.
+     *     With one adapter always {@code linear}
      */
     public void addWeightedAdapter(List<String> adapterNames, List<Double> weights, String adapterName,
                                    String combinationType) {
@@ -248,6 +250,15 @@ public final class LoraMethod implements Method {
     /** As {@link #addWeightedAdapter(List, List, String, String)}; {@code svdRank} null means the largest rank. */
     public void addWeightedAdapter(List<String> adapterNames, List<Double> weights, String adapterName,
                                    String combinationType, Integer svdRank) {
+        addWeightedAdapter(adapterNames, weights, adapterName, combinationType, svdRank, null, "total");
+    }
+
+    /**
+     * PEFT's {@code add_weighted_adapter} with {@code svd_rank}, {@code density} and {@code majority_sign_method}
+     * ({@code total} or {@code frequency}). DARE's random drop is seeded with the method's seed.
+     */
+    public void addWeightedAdapter(List<String> adapterNames, List<Double> weights, String adapterName,
+                                   String combinationType, Integer svdRank, Double density, String majoritySignMethod) {
         requireLoaded("combine adapters");
         if (adapters.contains(adapterName)) {
             return;
@@ -260,7 +271,8 @@ public final class LoraMethod implements Method {
         for (String name : adapterNames) {
             configs.add(adapters.require(name).config);
         }
-        LoraCombination.Plan plan = LoraCombination.plan(adapterNames, configs, combinationType, svdRank,
+        LoraCombination.Plan plan = LoraCombination.plan(adapterNames, configs, combinationType,
+                new LoraCombination.Options(svdRank, density, majoritySignMethod, seed),
                 adapterNames.stream().map(name -> adapters.get(name).savedTargets).toList());
         LoraAdapters.State state = new LoraAdapters.State(plan.config(), injector.wrappers().manager().newSubManager(),
                 plan.savedTargets());

@@ -116,7 +116,7 @@ class LoraMethodProviderTest implements MethodProviderContract<LoraConfig> {
                 + " 'gaussian', 'pissa', 'pissa_niter_<n>', 'olora', 'orthogonal' or 'loftq', was 'eva'");
         options.init = 3;
         assertThat(problems(options)).containsExactly("stages[0].method.init_lora_weights: must be true, false,"
-                + " 'gaussian', 'pissa' or 'pissa_niter_<n>', was 3");
+                + " 'gaussian', 'pissa', 'pissa_niter_<n>', 'olora', 'orthogonal' or 'loftq', was 3");
     }
 
     @Test

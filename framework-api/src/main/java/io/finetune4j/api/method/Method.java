@@ -24,6 +24,16 @@ public interface Method {
         return trainableParameters().values().stream().mapToLong(NDArray::size).sum();
     }
 
+    /**
+     * The optimizer settings of trainable parameter {@code name}, given the stage's for it ({@code stage}: the
+     * stage's learning rate, and its weight decay, or 0 where the stage does not decay the parameter). The default
+     * keeps the stage's; LoRA+ gives {@code lora_B} a larger learning rate (PEFT's
+     * {@code create_loraplus_optimizer}).
+     */
+    default ParameterGroup parameterGroup(String name, ParameterGroup stage) {
+        return stage;
+    }
+
     /** An extra loss term added to the objective's (AdaLoRA's orthogonality penalty), in {@code scope}. */
     default Optional<NDArray> regularizationLoss(NDManager scope) {
         return Optional.empty();

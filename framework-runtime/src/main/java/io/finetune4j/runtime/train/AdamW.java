@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
  * (with {@code adamw=true}) is torch's decoupled one with the undivided {@code lr}. The kernel zeroes
  * each parameter's gradient after its update.
  *
+ * <p>Each parameter may have its own learning-rate factor and weight decay, as {@code torch.optim} parameter
+ * groups (LoRA+): its rate is {@code lr · factor} for both the update and the decay.
+ *
  * <p>State (m, v) exists only for the parameters given, in the manager given (the trainer's).
  */
 public final class AdamW {
@@ -40,13 +43,13 @@ public final class AdamW {
             Pattern.compile("(?:^|\\.)ln_[^.]*(?:$|\\.)"));
 
     private final List<NDArray> parameters;
-    private final boolean[] decayed;
+    private final double[] learningRateFactors;
+    private final double[] weightDecays;
     private final List<NDArray> firstMoments;
     private final List<NDArray> secondMoments;
     private final double beta1;
     private final double beta2;
     private final double epsilon;
-    private final double weightDecay;
     private int stepCount;
 
     /**
@@ -56,22 +59,59 @@ public final class AdamW {
      */
     public AdamW(List<NDArray> parameters, boolean[] decayed, double beta1, double beta2, double epsilon,
                  double weightDecay, NDManager state) {
-        if (decayed.length != parameters.size()) {
-            throw new IllegalArgumentException(
-                    "decayed has " + decayed.length + " entries for " + parameters.size() + " parameters");
+        this(parameters, ones(parameters.size()), decays(decayed, weightDecay, parameters.size()), beta1, beta2,
+                epsilon, state);
+    }
+
+    /**
+     * @param parameters trainable arrays, updated in place
+     * @param learningRateFactors per parameter, its learning rate over the step's (1 for most; LoRA+ raises B's)
+     * @param weightDecays per parameter, its decoupled weight decay (0 for none)
+     * @param state owns the moments; must outlive this optimizer
+     */
+    public AdamW(List<NDArray> parameters, double[] learningRateFactors, double[] weightDecays, double beta1,
+                 double beta2, double epsilon, NDManager state) {
+        if (learningRateFactors.length != parameters.size() || weightDecays.length != parameters.size()) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "%d learning-rate factors and %d weight decays for %d parameters", learningRateFactors.length,
+                    weightDecays.length, parameters.size()));
         }
         this.parameters = List.copyOf(parameters);
-        this.decayed = decayed.clone();
+        this.learningRateFactors = learningRateFactors.clone();
+        this.weightDecays = weightDecays.clone();
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
-        this.weightDecay = weightDecay;
         this.firstMoments = new ArrayList<>(parameters.size());
         this.secondMoments = new ArrayList<>(parameters.size());
         for (NDArray parameter : this.parameters) {
             firstMoments.add(state.zeros(parameter.getShape(), parameter.getDataType()));
             secondMoments.add(state.zeros(parameter.getShape(), parameter.getDataType()));
         }
+    }
+
+    private static double[] ones(int size) {
+        double[] ones = new double[size];
+        java.util.Arrays.fill(ones, 1.0);
+        return ones;
+    }
+
+    private static double[] decays(boolean[] decayed, double weightDecay, int size) {
+        if (decayed.length != size) {
+            throw new IllegalArgumentException("decayed has " + decayed.length + " entries for " + size + " parameters");
+        }
+        double[] decays = new double[size];
+        for (int i = 0; i < size; i++) {
+            decays[i] = decayed[i] ? weightDecay : 0.0;
+        }
+        return decays;
+    }
+
+    /** An optimizer with the config's betas and epsilon, and each parameter's own rate factor and decay. */
+    public static AdamW of(TrainingConfig config, List<NDArray> parameters, double[] learningRateFactors,
+                           double[] weightDecays, NDManager state) {
+        return new AdamW(parameters, learningRateFactors, weightDecays, config.adamBeta1(), config.adamBeta2(),
+                config.adamEpsilon(), state);
     }
 
     /** An optimizer with the config's betas, epsilon and weight decay. */
@@ -101,16 +141,17 @@ public final class AdamW {
         stepCount++;
         double biasCorrection1 = 1 - Math.pow(beta1, stepCount);
         double biasCorrection2Root = Math.sqrt(1 - Math.pow(beta2, stepCount));
-        float correctedLearningRate = (float) (learningRate * biasCorrection2Root / biasCorrection1);
         float correctedEpsilon = (float) (epsilon * biasCorrection2Root);
         for (int i = 0; i < parameters.size(); i++) {
+            double rate = learningRate * learningRateFactors[i];
+            float correctedLearningRate = (float) (rate * biasCorrection2Root / biasCorrection1);
             NDArray parameter = parameters.get(i);
             NDArray gradient = Objects.requireNonNull(gradients.get(i), "gradient");
             // clipGrad -1 turns the kernel's element-wise clamp off; lazyUpdate is ignored by PyTorch.
             parameter.getNDArrayInternal().adamUpdate(
                     new NDList(parameter, gradient, firstMoments.get(i), secondMoments.get(i)),
                     new NDList(parameter),
-                    (float) learningRate, correctedLearningRate, decayed[i] ? (float) weightDecay : 0f,
+                    (float) rate, correctedLearningRate, (float) weightDecays[i],
                     (float) gradientScale, -1f, (float) beta1, (float) beta2, correctedEpsilon, false, true);
         }
     }

@@ -10,6 +10,7 @@ import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.ProgressListener;
 import io.finetune4j.api.TrainingException;
 import io.finetune4j.api.method.Method;
+import io.finetune4j.api.method.ParameterGroup;
 import io.finetune4j.api.objective.Objective;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,14 +90,20 @@ public final class Trainer {
         Engine.getInstance().setRandomSeed(Long.hashCode(config.seed()));
 
         List<NDArray> parameters = new ArrayList<>(trainable.values());
-        boolean[] decayed = new boolean[parameters.size()];
+        double[] learningRateFactors = new double[parameters.size()];
+        double[] weightDecays = new double[parameters.size()];
         int i = 0;
+        Map<String, NDArray> methodParameters = method.trainableParameters();
         for (String name : trainable.keySet()) {
-            decayed[i++] = AdamW.appliesWeightDecay(name);
+            ParameterGroup stage = new ParameterGroup(config.learningRate(),
+                    AdamW.appliesWeightDecay(name) ? config.weightDecay() : 0.0);
+            ParameterGroup group = methodParameters.containsKey(name) ? method.parameterGroup(name, stage) : stage;
+            learningRateFactors[i] = group.learningRate() / config.learningRate();
+            weightDecays[i++] = group.weightDecay();
         }
         try (NDManager state = NDManager.newBaseManager(parameters.get(0).getDevice())) {
             stateManager = state;
-            AdamW optimizer = AdamW.of(config, parameters, decayed, state);
+            AdamW optimizer = AdamW.of(config, parameters, learningRateFactors, weightDecays, state);
             return new TrainingRun(config, stageName, progress, sink, method, objective,
                     List.copyOf(trainable.keySet()), parameters, optimizer, totalSteps, state, checkpoints).run();
         } finally {

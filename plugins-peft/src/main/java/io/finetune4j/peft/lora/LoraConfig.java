@@ -31,7 +31,10 @@ import java.util.regex.Pattern;
  * @param useRslora rank-stabilised scaling {@code lora_alpha / sqrt(r)} (Kalajdzievski, 2023)
  * @param initLoraWeights {@code true} (kaiming-uniform A, zero B), {@code false} (A and B random, not an
  *     identity; for debugging), {@code gaussian} (A from normal(0, 1/r), zero B), {@code pissa} or
- *     {@code pissa_niter_<n>} (A, B from the top-r singular triplets of W; the residual stays in the base)
+ *     {@code pissa_niter_<n>} (A, B from the top-r singular triplets of W; the residual stays in the base),
+ *     {@code olora} (A, B from the QR decomposition of W; the residual stays in the base), {@code orthogonal}
+ *     (A, B with orthogonal row spaces, so B·A = 0; even r), {@code loftq} (LoftQ: the base becomes its
+ *     quantised value, A, B approximate the quantisation error); see {@link LoraInit}
  * @param rankPattern per-module rank: the first key (a regex) matching the end of a module name on a name
  *     boundary wins (PEFT's {@code get_pattern_key})
  * @param alphaPattern per-module alpha, resolved like {@code rankPattern}
@@ -40,6 +43,15 @@ import java.util.regex.Pattern;
  * @param modulesToSave linear layers trained whole (a trainable copy) and saved with the adapter, e.g.
  *     {@code lm_head}; matched as PEFT does, by the end of the module name
  * @param useDora weight-decomposed LoRA (Liu et al., 2024): a trainable magnitude per output feature
+ * @param loftqConfig PEFT's {@code loftq_config} ({@code loftq_bits} 4 or 8, {@code loftq_iter} >= 1; a missing
+ *     key takes {@code LoftQConfig}'s default 4 / 1); required with {@code init_lora_weights: loftq}, ignored
+ *     otherwise, as in PEFT
+ * @param loraplusLrRatio LoRA+ (Hayou et al., 2024; PEFT's {@code create_loraplus_optimizer}): {@code lora_B} and
+ *     every 1-d trainable parameter train at {@code learning_rate * loraplus_lr_ratio}; null turns LoRA+ off
+ * @param loraplusLrEmbedding LoRA+'s learning rate of embedding adapters (none exist here: LoRA adapts linear
+ *     layers only)
+ * @param loraplusWeightDecay LoRA+'s weight decay of its parameter groups (PEFT's {@code loraplus_weight_decay}),
+ *     replacing the stage's {@code weight_decay} for this method's parameters while LoRA+ is on
  */
 public record LoraConfig(
         int r,
@@ -55,7 +67,14 @@ public record LoraConfig(
         List<Integer> layersToTransform,
         List<String> layersPattern,
         List<String> modulesToSave,
-        boolean useDora) {
+        boolean useDora,
+        Map<String, Integer> loftqConfig,
+        Double loraplusLrRatio,
+        double loraplusLrEmbedding,
+        double loraplusWeightDecay) {
+
+    /** PEFT's {@code loraplus_lr_embedding} default. */
+    public static final double LORAPLUS_LR_EMBEDDING = 1e-6;
 
     public LoraConfig {
         targetModules = copyIfList(targetModules == null ? List.of() : targetModules);
@@ -67,6 +86,17 @@ public record LoraConfig(
         layersToTransform = listCopy(layersToTransform);
         layersPattern = listCopy(layersPattern);
         modulesToSave = listCopy(modulesToSave);
+        loftqConfig = orderedCopy(loftqConfig);
+    }
+
+    /** Every field but LoftQ and LoRA+, which stay off. */
+    public LoraConfig(int r, double loraAlpha, double loraDropout, Object targetModules, Object excludeModules,
+                      String bias, boolean useRslora, Object initLoraWeights, Map<String, Integer> rankPattern,
+                      Map<String, Double> alphaPattern, List<Integer> layersToTransform, List<String> layersPattern,
+                      List<String> modulesToSave, boolean useDora) {
+        this(r, loraAlpha, loraDropout, targetModules, excludeModules, bias, useRslora, initLoraWeights, rankPattern,
+                alphaPattern, layersToTransform, layersPattern, modulesToSave, useDora, Map.of(), null,
+                LORAPLUS_LR_EMBEDDING, 0.0);
     }
 
     /** Plain LoRA on {@code targetModules} (a list) with every other setting at PEFT's default. */
@@ -95,6 +125,16 @@ public record LoraConfig(
     double alphaFor(String name) {
         String key = patternKey(alphaPattern.keySet(), name);
         return key == null ? loraAlpha : alphaPattern.get(key);
+    }
+
+    /** {@code loftq_config.loftq_bits}, PEFT's {@code LoftQConfig} default 4 when not given. */
+    int loftqBits() {
+        return loftqConfig.getOrDefault("loftq_bits", 4);
+    }
+
+    /** {@code loftq_config.loftq_iter}, PEFT's {@code LoftQConfig} default 1 when not given. */
+    int loftqIter() {
+        return loftqConfig.getOrDefault("loftq_iter", 1);
     }
 
     /** The init mode in lower case ({@code true}, {@code false}, {@code gaussian}, {@code pissa}, ...). */

@@ -60,18 +60,30 @@ final class LoraInjector {
      */
     void addLayer(String adapterName, LoraAdapters.State state, Linear target, SplittableRandom random,
                   boolean mayChangeBase, List<String> active) {
+        addLayer(adapterName, state, target, random, mayChangeBase, active, null);
+    }
+
+    /**
+     * As {@link #addLayer(String, LoraAdapters.State, Linear, SplittableRandom, boolean, List)}, starting from
+     * {@code given} factors when not null (LoftQ computed before the base was quantised, under {@code qlora}).
+     */
+    void addLayer(String adapterName, LoraAdapters.State state, Linear target, SplittableRandom random,
+                  boolean mayChangeBase, List<String> active, LoraInit.Factors given) {
         String name = target.name();
         LoraConfig config = state.config;
         LoraLinear wrapper = wrappers.get(name);
         Linear base = wrapper != null ? wrapper.base() : target;
         int rank = config.rankFor(name);
         double scaling = config.scaling(rank, config.alphaFor(name));
-        LoraInit.Factors factors = LoraInit.create(config.initMode(), base, rank, scaling, random);
+        LoraInit.Factors factors = given != null ? given : LoraInit.create(config, base, rank, scaling, random);
+        if (factors.a().length != rank * base.inFeatures() || factors.b().length != base.outFeatures() * rank) {
+            throw new IllegalArgumentException("factors given for " + name + " do not have rank " + rank);
+        }
         if (factors.residual() != null) {
             if (!mayChangeBase) {
                 throw new ConfigException(String.format(Locale.ROOT, "init_lora_weights: '%s' of adapter '%s' would "
-                        + "rewrite the base weights the other adapters share; PiSSA works for the first adapter only",
-                        config.initLoraWeights(), adapterName));
+                        + "rewrite the base weights the other adapters share; PiSSA, OLoRA and LoftQ work for the "
+                        + "first adapter only", config.initLoraWeights(), adapterName));
             }
             base.weight().set(factors.residual());
         }

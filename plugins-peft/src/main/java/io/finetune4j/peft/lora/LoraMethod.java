@@ -3,7 +3,9 @@ package io.finetune4j.peft.lora;
 import ai.djl.ndarray.NDArray;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.method.Method;
+import io.finetune4j.api.method.MethodContext;
 import io.finetune4j.api.method.NamedAdapters;
+import io.finetune4j.api.method.ParameterGroup;
 import io.finetune4j.api.model.AdapterScope;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.runtime.io.PeftAdapterDirectory;
@@ -48,6 +50,7 @@ public final class LoraMethod implements Method {
     private final CausalLM model;
     private final LoraInjector injector;
     private final LoraAdapters adapters;
+    private final long seed;
 
     LoraMethod(LoraConfig config, CausalLM model, long seed) {
         this(config, model, seed, LoraLinear.DEFAULT_ADAPTER);
@@ -55,7 +58,21 @@ public final class LoraMethod implements Method {
 
     /** PEFT's {@code get_peft_model(model, config, adapter_name)}: one adapter, active and trainable. */
     LoraMethod(LoraConfig config, CausalLM model, long seed, String adapterName) {
+        this(config, model, seed, adapterName, Map.of());
+    }
+
+    /**
+     * LoRA whose modules in {@code loftq} start from those LoftQ results ({@link Loftq#forTargets}) and leave their
+     * base alone: {@code qlora} quantised the base from them already, so it holds exactly LoftQ's {@code Q}.
+     */
+    public static LoraMethod withLoftq(LoraConfig config, MethodContext context, Map<String, Loftq.Result> loftq) {
+        return new LoraMethod(config, context.model(), context.seed(), context.adapterName(), loftq);
+    }
+
+    private LoraMethod(LoraConfig config, CausalLM model, long seed, String adapterName,
+                       Map<String, Loftq.Result> loftq) {
         this.model = model;
+        this.seed = seed;
         this.adapters = new LoraAdapters(adapterName);
         List<String> toSave = ModulesToSave.resolve(model, config.modulesToSave());
         List<String> targets = new ArrayList<>();
@@ -66,7 +83,9 @@ public final class LoraMethod implements Method {
         adapters.add(adapterName, state);
         SplittableRandom random = new SplittableRandom(seed);
         for (String name : targets) {
-            injector.addLayer(adapterName, state, model.linears().get(name), random, true, adapters.active());
+            Loftq.Result given = loftq.get(name);
+            injector.addLayer(adapterName, state, model.linears().get(name), random, true, adapters.active(),
+                    given == null ? null : new LoraInit.Factors(given.a(), given.b(), null));
         }
         injector.trainBiases(state);
         for (String name : toSave) {
@@ -215,11 +234,13 @@ public final class LoraMethod implements Method {
 
     /**
      * PEFT's {@code add_weighted_adapter(adapters, weights, adapter_name, combination_type)}: a new adapter
-     * {@code adapterName} from the given ones, inactive; see {@link LoraCombination} for {@code linear},
-     * {@code cat} and {@code svd}. As in PEFT, a name that already exists leaves everything unchanged.
+     * {@code adapterName} from the given ones, inactive; see {@link LoraCombination} for the types. As in PEFT, a
+     * name that already exists leaves everything unchanged.
      *
-     * @param combinationType {@code linear} (equal ranks), {@code cat} or {@code svd}; with one adapter
-     *     always {@code linear}
+     * @param combinationType {@code linear} (equal ranks), {@code cat} or {@code svd}; the pruning types
+     *     ({@code ties}, {@code dare_linear}, {@code dare_ties}, {@code magnitude_prune} and their {@code _svd}
+     *     forms) need a density: use {@link #addWeightedAdapter(List, List, String, String, Integer, Double, String)}.
+     *     With one adapter always {@code linear}
      */
     public void addWeightedAdapter(List<String> adapterNames, List<Double> weights, String adapterName,
                                    String combinationType) {
@@ -229,6 +250,15 @@ public final class LoraMethod implements Method {
     /** As {@link #addWeightedAdapter(List, List, String, String)}; {@code svdRank} null means the largest rank. */
     public void addWeightedAdapter(List<String> adapterNames, List<Double> weights, String adapterName,
                                    String combinationType, Integer svdRank) {
+        addWeightedAdapter(adapterNames, weights, adapterName, combinationType, svdRank, null, "total");
+    }
+
+    /**
+     * PEFT's {@code add_weighted_adapter} with {@code svd_rank}, {@code density} and {@code majority_sign_method}
+     * ({@code total} or {@code frequency}). DARE's random drop is seeded with the method's seed.
+     */
+    public void addWeightedAdapter(List<String> adapterNames, List<Double> weights, String adapterName,
+                                   String combinationType, Integer svdRank, Double density, String majoritySignMethod) {
         requireLoaded("combine adapters");
         if (adapters.contains(adapterName)) {
             return;
@@ -241,7 +271,8 @@ public final class LoraMethod implements Method {
         for (String name : adapterNames) {
             configs.add(adapters.require(name).config);
         }
-        LoraCombination.Plan plan = LoraCombination.plan(adapterNames, configs, combinationType, svdRank,
+        LoraCombination.Plan plan = LoraCombination.plan(adapterNames, configs, combinationType,
+                new LoraCombination.Options(svdRank, density, majoritySignMethod, seed),
                 adapterNames.stream().map(name -> adapters.get(name).savedTargets).toList());
         LoraAdapters.State state = new LoraAdapters.State(plan.config(), injector.wrappers().manager().newSubManager(),
                 plan.savedTargets());
@@ -277,6 +308,31 @@ public final class LoraMethod implements Method {
             return Map.of();
         }
         return Collections.unmodifiableMap(adapters.current().trainable);
+    }
+
+    /**
+     * LoRA+ (Hayou et al., "LoRA+: Efficient Low Rank Adaptation of Large Models", 2024) as PEFT v0.20's
+     * {@code peft/optimizers/loraplus.py} {@code create_loraplus_optimizer} groups the parameters: a name holding
+     * {@code lora_B}, or any 1-d parameter (DoRA magnitudes, biases), trains at {@code lr · loraplus_lr_ratio} with
+     * {@code loraplus_weight_decay}, or no decay for biases (PEFT's {@code decay_parameters} also drops LayerNorm
+     * parameters; LoRA trains none); every other
+     * parameter trains at {@code lr} with {@code loraplus_weight_decay}. PEFT's embedding group
+     * ({@code loraplus_lr_embedding}) has no member here: LoRA adapts linear layers only. Without
+     * {@code loraplus_lr_ratio} the stage's settings apply.
+     */
+    @Override
+    public ParameterGroup parameterGroup(String name, ParameterGroup stage) {
+        LoraConfig config = config();
+        NDArray parameter = trainableParameters().get(name);
+        if (config.loraplusLrRatio() == null || parameter == null) {
+            return stage;
+        }
+        double decay = config.loraplusWeightDecay();
+        if (name.contains("lora_B") || parameter.getShape().dimension() == 1) {
+            return new ParameterGroup(stage.learningRate() * config.loraplusLrRatio(),
+                    name.contains("bias") ? 0.0 : decay);
+        }
+        return new ParameterGroup(stage.learningRate(), decay);
     }
 
     /** The layers that hold the current adapter, by module name, in model order. */

@@ -16,6 +16,8 @@ import java.util.regex.PatternSyntaxException;
 public final class LoraMethodProvider implements MethodProvider<LoraConfig> {
     private static final Set<String> BIASES = Set.of("none", "all", "lora_only");
     private static final Pattern PISSA_NITER = Pattern.compile("pissa_niter_\\d+");
+    private static final Set<String> INIT_MODES = Set.of("gaussian", "pissa", "olora", "orthogonal", "loftq");
+    private static final Set<String> LOFTQ_KEYS = Set.of("loftq_bits", "loftq_iter");
 
     @Override public String id() { return "lora"; }
 
@@ -38,9 +40,11 @@ public final class LoraMethodProvider implements MethodProvider<LoraConfig> {
                 config.bias());
         Object init = config.initLoraWeights();
         problems.check(init instanceof Boolean || init instanceof String text
-                        && (text.equals("gaussian") || text.equals("pissa") || PISSA_NITER.matcher(text).matches()),
-                "init_lora_weights", "must be true, false, 'gaussian', 'pissa' or 'pissa_niter_<n>', was %s",
-                init instanceof String ? "'" + init + "'" : init);
+                        && (INIT_MODES.contains(text) || PISSA_NITER.matcher(text).matches()),
+                "init_lora_weights", "must be true, false, 'gaussian', 'pissa', 'pissa_niter_<n>', 'olora', "
+                        + "'orthogonal' or 'loftq', was %s", init instanceof String ? "'" + init + "'" : init);
+        validateInit(config, problems);
+        validateLoraPlus(config, problems);
         validatePattern("rank_pattern", config.rankPattern(), problems);
         validatePattern("alpha_pattern", config.alphaPattern(), problems);
         validateLayers(config, problems);
@@ -49,6 +53,43 @@ public final class LoraMethodProvider implements MethodProvider<LoraConfig> {
             String name = modulesToSave.get(i);
             problems.check(name != null && !name.isBlank(), "modules_to_save[" + i + "]", "must not be empty");
         }
+    }
+
+    /** {@code orthogonal} needs even ranks; {@code loftq} needs PEFT's {@code loftq_config}. */
+    private static void validateInit(LoraConfig config, ConfigProblems problems) {
+        String mode = config.initMode();
+        if (mode.equals("orthogonal")) {
+            problems.check(config.r() % 2 == 0, "r", "must be even with init_lora_weights: orthogonal, was %d",
+                    config.r());
+            config.rankPattern().forEach((key, rank) -> problems.check(rank == null || rank % 2 == 0,
+                    "rank_pattern[" + key + "]", "must be even with init_lora_weights: orthogonal, was %s", rank));
+        }
+        if (!mode.equals("loftq")) {
+            return; // PEFT ignores loftq_config then
+        }
+        Map<String, Integer> loftq = config.loftqConfig();
+        if (!problems.check(!loftq.isEmpty(), "loftq_config",
+                "must be given with init_lora_weights: loftq, e.g. {loftq_bits: 4, loftq_iter: 1}")) {
+            return;
+        }
+        loftq.forEach((key, value) -> problems.check(LOFTQ_KEYS.contains(key), "loftq_config." + key,
+                "unknown key; known: [loftq_bits, loftq_iter]"));
+        Integer bits = loftq.get("loftq_bits");
+        problems.check(bits == null || bits == 4 || bits == 8, "loftq_config.loftq_bits", "must be 4 or 8, was %s",
+                bits);
+        Integer iterations = loftq.get("loftq_iter");
+        problems.check(iterations == null || iterations >= 1, "loftq_config.loftq_iter", "must be >= 1, was %s",
+                iterations);
+    }
+
+    private static void validateLoraPlus(LoraConfig config, ConfigProblems problems) {
+        Double ratio = config.loraplusLrRatio();
+        problems.check(ratio == null || ratio > 0 && Double.isFinite(ratio), "loraplus_lr_ratio",
+                "must be > 0 (or null for no LoRA+), was %s", ratio);
+        problems.check(config.loraplusLrEmbedding() > 0 && Double.isFinite(config.loraplusLrEmbedding()),
+                "loraplus_lr_embedding", "must be > 0, was %s", config.loraplusLrEmbedding());
+        problems.check(config.loraplusWeightDecay() >= 0 && Double.isFinite(config.loraplusWeightDecay()),
+                "loraplus_weight_decay", "must be >= 0, was %s", config.loraplusWeightDecay());
     }
 
     private static void validateTargets(Object targets, ConfigProblems problems) {

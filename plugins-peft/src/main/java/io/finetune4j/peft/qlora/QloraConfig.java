@@ -18,7 +18,9 @@ import java.util.Map;
  *       {@code bfloat16} aborts the JVM on DJL's CPU engine, so it is rejected by validation.</li>
  * </ul>
  * As transformers' bitsandbytes integration does, every linear layer except {@code lm_head} is
- * quantised, whatever {@code target_modules} adapts. The fields are flat (not a nested {@code lora:}
+ * quantised, whatever {@code target_modules} adapts. With {@code init_lora_weights: loftq} the adapted layers are
+ * quantised from LoftQ's last quantisation input with these settings, so the stored base is LoftQ's {@code Q}
+ * ({@code loftq_bits} must match: 4 for {@code nf4}/{@code fp4}, 8 for {@code int8}). The fields are flat (not a nested {@code lora:}
  * section) so a pipeline file sets any one key and keeps the defaults of the others.
  */
 public record QloraConfig(
@@ -36,6 +38,10 @@ public record QloraConfig(
         List<String> layersPattern,
         List<String> modulesToSave,
         boolean useDora,
+        Map<String, Integer> loftqConfig,
+        Double loraplusLrRatio,
+        double loraplusLrEmbedding,
+        double loraplusWeightDecay,
         String quantType,
         boolean doubleQuant,
         int blocksize,
@@ -55,12 +61,14 @@ public record QloraConfig(
         return new QloraConfig(lora.r(), lora.loraAlpha(), lora.loraDropout(), lora.targetModules(),
                 lora.excludeModules(), lora.bias(), lora.useRslora(), lora.initLoraWeights(), lora.rankPattern(),
                 lora.alphaPattern(), lora.layersToTransform(), lora.layersPattern(), lora.modulesToSave(),
-                lora.useDora(), quantType, doubleQuant, blocksize, computeDtype);
+                lora.useDora(), lora.loftqConfig(), lora.loraplusLrRatio(), lora.loraplusLrEmbedding(),
+                lora.loraplusWeightDecay(), quantType, doubleQuant, blocksize, computeDtype);
     }
 
     /** The LoRA part, for the {@code lora} method that adapts the quantised model (its constructor copies). */
     public LoraConfig lora() {
         return new LoraConfig(r, loraAlpha, loraDropout, targetModules, excludeModules, bias, useRslora,
-                initLoraWeights, rankPattern, alphaPattern, layersToTransform, layersPattern, modulesToSave, useDora);
+                initLoraWeights, rankPattern, alphaPattern, layersToTransform, layersPattern, modulesToSave, useDora,
+                loftqConfig, loraplusLrRatio, loraplusLrEmbedding, loraplusWeightDecay);
     }
 }

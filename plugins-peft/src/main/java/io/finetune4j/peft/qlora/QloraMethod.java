@@ -5,13 +5,17 @@ import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.MethodContext;
+import io.finetune4j.api.method.ParameterGroup;
 import io.finetune4j.api.method.StepInfo;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.Linear;
+import io.finetune4j.peft.lora.Loftq;
+import io.finetune4j.peft.lora.LoraMethod;
 import io.finetune4j.peft.lora.LoraMethodProvider;
 import io.finetune4j.peft.quant.FourBitType;
 import io.finetune4j.peft.quant.Int8Linear;
 import io.finetune4j.peft.quant.Nf4Linear;
+import io.finetune4j.peft.quant.Nf4Weights;
 import io.finetune4j.peft.quant.QuantMemory;
 import io.finetune4j.peft.quant.QuantTables;
 import io.finetune4j.peft.quant.QuantizedLinear;
@@ -62,8 +66,17 @@ public final class QloraMethod implements Method {
             names.add(entry.getKey());
         }
         this.tables = new QuantTables(model.manager());
+        Map<String, Loftq.Result> loftq = "loftq".equals(config.initLoraWeights())
+                ? Loftq.forTargets(model, config.lora(), this::roundTrip) : new java.util.HashMap<>();
+        // lm_head stays float: LoRA's own LoftQ init gives it PEFT's dequantised Q
+        loftq.keySet().retainAll(names);
         for (String name : names) {
             Linear dense = model.linears().get(name);
+            Loftq.Result start = loftq.get(name);
+            if (start != null) {
+                // quantising LoftQ's last input again gives exactly its Q (the same deterministic quantiser)
+                dense.weight().set(stored(dense, start.quantizationInput()));
+            }
             QuantizedLinear layer = "int8".equals(config.quantType())
                     ? Int8Linear.quantize(dense, model.manager())
                     : Nf4Linear.quantize(dense, config.blocksize(), config.doubleQuant(),
@@ -73,12 +86,38 @@ public final class QloraMethod implements Method {
             // the float32 weight is no longer referenced by any slot; the bias stays and is shared
             dense.weight().close();
         }
-        this.lora = new LoraMethodProvider().create(config.lora(), context);
+        this.lora = loftq.isEmpty() ? new LoraMethodProvider().create(config.lora(), context)
+                : LoraMethod.withLoftq(config.lora(), context, loftq);
         // LoRA's setup freezes model.parameters(), which asks each quantised layer for a float copy
         quantized.forEach(QuantizedLinear::releaseWeightCopy);
         this.memory = QuantMemory.of(model);
         LOG.info("qlora: {} (+{} bytes of shared lookup tables), {} trainable LoRA parameters", memory,
                 tables.storageBytes(), lora.trainableParameterCount());
+    }
+
+    /** Quantise-then-dequantise with this method's settings: LoftQ's quantiser under {@code qlora}. */
+    private float[] roundTrip(float[] logical, int out, int in) {
+        if ("int8".equals(config.quantType())) {
+            return Int8Linear.roundTrip(logical, out, in);
+        }
+        return Nf4Weights.quantize(logical, config.blocksize(), config.doubleQuant(),
+                FourBitType.of(config.quantType())).dequantize();
+    }
+
+    /** A logical {@code [out, in]} weight in {@code layer}'s stored layout (transposed for Conv1D). */
+    private static float[] stored(Linear layer, float[] logical) {
+        if (!layer.transposed()) {
+            return logical;
+        }
+        int in = layer.inFeatures();
+        int out = layer.outFeatures();
+        float[] stored = new float[logical.length];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                stored[i * out + o] = logical[o * in + i];
+            }
+        }
+        return stored;
     }
 
     /** The quantised base's memory, measured when the method was created. */
@@ -98,6 +137,11 @@ public final class QloraMethod implements Method {
     @Override
     public Map<String, NDArray> trainableParameters() {
         return lora.trainableParameters();
+    }
+
+    @Override
+    public ParameterGroup parameterGroup(String name, ParameterGroup stage) {
+        return lora.parameterGroup(name, stage);
     }
 
     @Override

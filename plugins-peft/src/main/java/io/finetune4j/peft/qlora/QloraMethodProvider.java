@@ -47,11 +47,19 @@ public final class QloraMethodProvider implements MethodProvider<QloraConfig> {
     @Override
     public void validate(QloraConfig config, ConfigProblems problems) {
         new LoraMethodProvider().validate(config.lora(), problems);
-        // PiSSA writes the residual W - B·A back into the base weight: a quantised base has no float weight
-        problems.check(!String.valueOf(config.initLoraWeights()).toLowerCase(Locale.ROOT).startsWith("pissa"),
+        // PiSSA and OLoRA write the residual W - s·B·A back into the base weight: a quantised base has no float weight
+        String init = String.valueOf(config.initLoraWeights()).toLowerCase(Locale.ROOT);
+        problems.check(!init.startsWith("pissa") && !init.equals("olora"),
                 "init_lora_weights", "%s is not supported on a quantised base", config.initLoraWeights());
         String type = config.quantType();
         problems.check(QUANT_TYPES.contains(type), "quant_type", "must be one of %s, was %s", QUANT_TYPES, type);
+        if ("loftq".equals(config.initLoraWeights()) && QUANT_TYPES.contains(type)) {
+            Integer bits = config.loftqConfig().getOrDefault("loftq_bits", 4);
+            int expected = "int8".equals(type) ? 8 : 4;
+            problems.check(bits == null || bits != 4 && bits != 8 || bits == expected, "loftq_config.loftq_bits",
+                    "must be %d with quant_type %s (LoftQ quantises as the base is stored), was %s", expected, type,
+                    bits);
+        }
         validateComputeDtype(config.computeDtype(), problems);
         problems.check(BLOCKSIZES.contains(config.blocksize()), "blocksize",
                 "must be one of %s, was %d", BLOCKSIZES, config.blocksize());

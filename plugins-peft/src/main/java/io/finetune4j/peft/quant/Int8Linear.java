@@ -42,10 +42,31 @@ public final class Int8Linear extends AbstractQuantizedLinear {
     /** Quantises {@code source}'s weight row-wise to int8 (its own arrays are left to the caller). */
     public static Int8Linear quantize(Linear source, NDManager parent) {
         float[] logical = Nf4Linear.logicalWeight(source);
-        int in = source.inFeatures();
-        int out = source.outFeatures();
-        byte[] codes = new byte[logical.length];
+        float[] rowAbsmax = new float[source.outFeatures()];
+        byte[] codes = codes(logical, source.outFeatures(), source.inFeatures(), rowAbsmax);
+        return new Int8Linear(source, codes, rowAbsmax, parent);
+    }
+
+    /**
+     * {@code int8_vectorwise_dequant(int8_vectorwise_quant(W))} of a logical {@code [out, in]} row-major weight:
+     * exactly the values an {@link Int8Linear} of it computes with (LoftQ's 8-bit quantiser).
+     */
+    public static float[] roundTrip(float[] logical, int out, int in) {
         float[] rowAbsmax = new float[out];
+        byte[] codes = codes(logical, out, in, rowAbsmax);
+        float[] values = new float[logical.length];
+        for (int o = 0; o < out; o++) {
+            float scale = rowAbsmax[o] / 127f;
+            for (int i = 0; i < in; i++) {
+                values[o * in + i] = codes[o * in + i] * scale;
+            }
+        }
+        return values;
+    }
+
+    /** Row-wise absmax int8 codes of {@code logical}; fills {@code rowAbsmax} ({@code SCB}). */
+    private static byte[] codes(float[] logical, int out, int in, float[] rowAbsmax) {
+        byte[] codes = new byte[logical.length];
         for (int o = 0; o < out; o++) {
             float max = 0f;
             for (int i = 0; i < in; i++) {
@@ -59,7 +80,7 @@ public final class Int8Linear extends AbstractQuantizedLinear {
                 codes[o * in + i] = Float.isNaN(scaled) ? 0 : (byte) Math.rint(scaled);
             }
         }
-        return new Int8Linear(source, codes, rowAbsmax, parent);
+        return codes;
     }
 
     @Override

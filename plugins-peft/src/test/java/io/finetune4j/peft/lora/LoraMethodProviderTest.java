@@ -111,12 +111,12 @@ class LoraMethodProviderTest implements MethodProviderContract<LoraConfig> {
     @Test
     void rejectsAnUnsupportedInit() {
         LoraOptions options = new LoraOptions();
-        options.init = "olora";
+        options.init = "eva"; // PEFT's data-driven EVA init is not implemented
         assertThat(problems(options)).containsExactly("stages[0].method.init_lora_weights: must be true, false,"
-                + " 'gaussian', 'pissa' or 'pissa_niter_<n>', was 'olora'");
+                + " 'gaussian', 'pissa', 'pissa_niter_<n>', 'olora', 'orthogonal' or 'loftq', was 'eva'");
         options.init = 3;
         assertThat(problems(options)).containsExactly("stages[0].method.init_lora_weights: must be true, false,"
-                + " 'gaussian', 'pissa' or 'pissa_niter_<n>', was 3");
+                + " 'gaussian', 'pissa', 'pissa_niter_<n>', 'olora', 'orthogonal' or 'loftq', was 3");
     }
 
     @Test

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.NamedAdapters;
+import io.finetune4j.api.method.ParameterGroup;
 import io.finetune4j.api.method.StepInfo;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,6 +30,11 @@ final class BundleMethod implements Method {
     @Override
     public Optional<NDArray> regularizationLoss(NDManager scope) {
         return bundle.call(() -> delegate.regularizationLoss(scope));
+    }
+
+    @Override
+    public ParameterGroup parameterGroup(String name, ParameterGroup stage) {
+        return bundle.call(() -> delegate.parameterGroup(name, stage));
     }
 
     @Override public void afterBackward(StepInfo step) { bundle.run(() -> delegate.afterBackward(step)); }

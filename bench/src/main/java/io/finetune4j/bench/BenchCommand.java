@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finetune4j.api.ConfigProblems;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -63,6 +64,16 @@ public final class BenchCommand implements BenchAction, Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of the report.")
     private boolean json;
 
+    @Option(names = "--model-config", paramLabel = "config.json",
+            description = "Benchmark this Hugging Face config's architecture and shape with random weights (Llama "
+                    + "family or GPT-2) instead of the GPT-2 bench shape; LoRA defaults to r 16, alpha 32 on all-linear. "
+                    + "Reports peak RSS. --rank and the shape options do not apply.")
+    private Path modelConfig;
+
+    @Option(names = "--gradient-checkpointing",
+            description = "Recompute each decoder layer in the backward pass (training.gradient_checkpointing).")
+    private boolean gradientCheckpointing;
+
     /** For picocli: {@code ft4j} passes its plugin registry to {@link #run}. */
     public BenchCommand() {
         this(null);
@@ -90,6 +101,16 @@ public final class BenchCommand implements BenchAction, Callable<Integer> {
         problems.check(warmup >= 0, "--warmup", "must be >= 0, was %d", warmup);
         problems.throwIfAny();
 
+        if (modelConfig != null) {
+            Map<String, Object> result = ConfigBenchmark.run(plugins, modelConfig, seq, batch, method, sets,
+                    gradientCheckpointing, steps, warmup, matmulSize, seed);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(json ? toJson(result) : ConfigBenchmark.report(result));
+            out.flush();
+            return 0;
+        }
+        problems.check(!gradientCheckpointing, "--gradient-checkpointing", "applies with --model-config only");
+        problems.throwIfAny();
         BenchShape benchShape = new BenchShape(shape.layers, shape.hidden, shape.heads, shape.vocab, seq, batch, rank);
         BenchResult result = LoraBenchmark.run(plugins, benchShape, method, sets, steps, warmup, matmulSize, seed);
         PrintWriter out = spec.commandLine().getOut();
@@ -131,8 +152,12 @@ public final class BenchCommand implements BenchAction, Callable<Integer> {
     }
 
     private static String toJson(BenchResult result) {
+        return toJson(result.toJson());
+    }
+
+    private static String toJson(Map<String, Object> values) {
         try {
-            return new ObjectMapper().writeValueAsString(result.toJson());
+            return new ObjectMapper().writeValueAsString(values);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the bench result as JSON", e);
         }

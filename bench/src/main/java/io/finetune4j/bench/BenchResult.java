@@ -68,6 +68,7 @@ public record BenchResult(BenchShape shape, int steps, int warmup, long trainabl
         }
         json.put("first_loss", firstLoss);
         json.put("last_loss", lastLoss);
+        json.put("peak_rss_mb", PeakRss.mebibytes(PeakRss.bytes()));
         return json;
     }
 }

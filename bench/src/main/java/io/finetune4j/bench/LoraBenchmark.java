@@ -105,6 +105,12 @@ public final class LoraBenchmark {
             values.put("lora_dropout", 0.0);
             values.putArray("target_modules").add("c_attn");
         }
+        return apply(plugins, model, methodId, values, sets, seed);
+    }
+
+    /** Creates method {@code methodId} from {@code values} with {@code sets} (YAML values) bound over them. */
+    static Method apply(BenchPlugins plugins, CausalLM model, String methodId, ObjectNode values,
+                        Map<String, String> sets, long seed) {
         YAMLMapper yaml = new YAMLMapper();
         for (Map.Entry<String, String> set : sets.entrySet()) {
             JsonNode value;

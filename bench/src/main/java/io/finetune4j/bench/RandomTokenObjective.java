@@ -7,15 +7,15 @@ import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveStep;
-import io.finetune4j.runtime.loss.LossMath;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * Causal-LM loss on uniformly random tokens, for benchmarking: every example is {@code seq} token ids
- * drawn from its own seeded stream, every position after the first is a target, and the LM head skips the
- * last position ({@code Logits.ALL_BUT_LAST}), as the PyTorch baseline does.
+ * drawn from its own seeded stream, every position after the first is a target, scored through
+ * {@link CausalLM#scoreTargets} as SFT scores them (the LM head skips the last position, as the PyTorch
+ * baselines do).
  */
 final class RandomTokenObjective implements Objective {
     private final CausalLM model;
@@ -47,10 +47,9 @@ final class RandomTokenObjective implements Objective {
             }
         }
         NDArray inputIds = step.create(ids, new Shape(indices.size(), seq));              // [batch, seq]
-        NDArray logits = model.forward(ForwardInput.of(inputIds).withTraining(true)
-                .withLogits(ForwardInput.Logits.ALL_BUT_LAST)).logits();                     // [batch, seq-1, vocab]
         NDArray targets = inputIds.get(":, 1:");                                           // [batch, seq-1]
-        NDArray loss = LossMath.tokenLogProbs(logits, targets).mean().neg();
+        // The path SFT takes: the head's logits exist one chunk at a time (CausalLM.scoreTargets).
+        NDArray loss = model.scoreTargets(ForwardInput.of(inputIds).withTraining(true), targets).logProbs().mean().neg();
         return new ObjectiveStep(loss, ids.length, Map.of());
     }
 }

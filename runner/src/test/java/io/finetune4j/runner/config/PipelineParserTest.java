@@ -180,7 +180,7 @@ class PipelineParserTest {
         assertThat(error.getMessage()).isEqualTo("""
                 7 problems:
                   1. stagse: unknown key; known: [name, seed, stages]; did you mean 'stages'?
-                  2. stages[0].method.lora_alhpa: unknown key; known: [alpha_pattern, bias, exclude_modules, init_lora_weights, layers_pattern, layers_to_transform, lora_alpha, lora_dropout, modules_to_save, r, rank_pattern, target_modules, use_dora, use_rslora]; did you mean 'lora_alpha'?
+                  2. stages[0].method.lora_alhpa: unknown key; known: [alpha_pattern, bias, exclude_modules, init_lora_weights, layers_pattern, layers_to_transform, loftq_config, lora_alpha, lora_dropout, loraplus_lr_embedding, loraplus_lr_ratio, loraplus_weight_decay, modules_to_save, r, rank_pattern, target_modules, use_dora, use_rslora]; did you mean 'lora_alpha'?
                   3. stages[0].objective.id: unknown objective 'stf'; known: [sft]; did you mean 'sft'?
                   4. stages[0].data.train[0]: no such file: data/missing.jsonl (resolved to %s)
                   5. stages[0].training.epochs: expected an integer, was 1.5

@@ -30,16 +30,16 @@ class ExamplePreferencePipelinesTest {
     void examplePipelinesValidate() throws Exception {
         Path model = Files.createDirectories(temp.resolve("models/tiny-llama"));
         new ObjectMapper().writeValue(model.resolve("config.json").toFile(),
-                ModelConfigJson.toMap(ModelFactory.llamaConfig(300, 16, 2, 2, 1, 32, 64)));
+                ModelConfigJson.toMap(ModelFactory.llamaConfig(300, 16, 2, 2, 1, 32, 512)));  // tiny-llama's 512 positions
         Path examples = Files.createDirectories(temp.resolve("examples"));
         Path data = Files.createDirectories(examples.resolve("data"));
         Files.writeString(data.resolve("train.jsonl"), "{\"prompt\": \"Q: 2+2?\\nA:\", \"completion\": \" 4.\"}\n");
         Files.writeString(data.resolve("heldout.jsonl"), "{\"prompt\": \"Q: 3+3?\\nA:\", \"completion\": \" 6.\"}\n");
         PreferenceDataWriter.write(data, 42);
-        PipelineParser parser = PipelineFixture.parser(List.of("lora"), List.of("sft", "dpo", "orpo", "reward", "ppo"),
+        PipelineParser parser = PipelineFixture.parser(List.of("lora"), List.of("sft", "dpo", "orpo", "reward", "ppo", "kto", "simpo"),
                 List.of("perplexity", "dpo-reward-accuracy", "reward-accuracy", "win-rate"), List.of("reward-model"));
 
-        for (String name : List.of("sft-dpo.yaml", "orpo.yaml", "sft-rm-ppo.yaml")) {
+        for (String name : List.of("sft-dpo.yaml", "orpo.yaml", "sft-rm-ppo.yaml", "kto.yaml", "simpo.yaml")) {
             Path pipeline = examples.resolve(name);
             Files.copy(EXAMPLES.resolve(name), pipeline);
 

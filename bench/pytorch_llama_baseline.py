@@ -40,7 +40,7 @@ def peak_rss_mb():
 class RmsNorm(nn.Module):
     def __init__(self, size, eps):
         super().__init__()
-        self.weight = nn.Parameter(torch.ones(size))
+        self.weight = nn.Parameter(torch.ones(size), requires_grad=False)
         self.eps = eps
 
     def forward(self, x):

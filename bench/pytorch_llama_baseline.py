@@ -223,7 +223,7 @@ def main():
         "shape": {"model_type": c["model_type"], "layers": c["num_hidden_layers"], "hidden": c["hidden_size"],
                   "heads": c["num_attention_heads"], "kv_heads": c.get("num_key_value_heads"),
                   "intermediate": c["intermediate_size"], "vocab": vocab, "seq": args.seq, "batch": args.batch,
-                  "parameters": sum(p.numel() for p in model.parameters())},
+                  "parameters": sum(p.numel() for p in model.parameters() if not p.requires_grad)},
         "method": "lora", "rank": args.rank, "alpha": args.alpha,
         "gradient_checkpointing": args.gradient_checkpointing,
         "trainable_parameters": sum(p.numel() for p in trainable),

@@ -31,6 +31,21 @@ public interface NamedAdapters {
      */
     void addWeightedAdapter(List<String> names, List<Double> weights, String newName, String combinationType);
 
+    /**
+     * As {@link #addWeightedAdapter(List, List, String, String)}, with PEFT's pruning settings of the
+     * {@code ties}, {@code dare_*} and {@code magnitude_prune} types: {@code density} (the fraction of entries
+     * kept) and {@code majoritySignMethod} ({@code total} or {@code frequency}); null leaves a setting at the
+     * method's default. A method without such types refuses any setting given.
+     */
+    default void addWeightedAdapter(List<String> names, List<Double> weights, String newName, String combinationType,
+                                    Double density, String majoritySignMethod) {
+        if (density != null || majoritySignMethod != null) {
+            throw new io.finetune4j.api.ConfigException("combination type '" + combinationType + "' of this method "
+                    + "takes no density or majority_sign_method");
+        }
+        addWeightedAdapter(names, weights, newName, combinationType);
+    }
+
     /** Removes an adapter and frees its weights. */
     void deleteAdapter(String name);
 }

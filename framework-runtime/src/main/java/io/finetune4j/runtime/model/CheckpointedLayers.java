@@ -57,10 +57,22 @@ final class CheckpointedLayers {
         };
     }
 
+    /** The gradient the loss's backward left at {@code output}, or null when none reached it. */
+    private static NDArray gradientOf(NDArray output) {
+        try {
+            return output.getGradient();
+        } catch (RuntimeException e) {
+            return null; // libtorch has no gradient for an array the loss does not depend on
+        }
+    }
+
     private static void backward(Architecture architecture, ModelParts parts, NDArray[] inputs, long[] seeds,
                                  NDArray output, ForwardState state) {
         NDManager step = state.manager;
-        NDArray upstream = output.getGradient();              // [batch, length, hidden]
+        NDArray upstream = gradientOf(output);                // [batch, length, hidden]
+        if (upstream == null) {
+            return; // the forward's output never reached the loss: nothing flows back through its layers
+        }
         upstream.attach(step);
         for (int i = inputs.length - 1; i >= 0; i--) {
             try (NDManager scope = step.newSubManager()) {

@@ -188,7 +188,9 @@ final class TransformerModel implements CausalLM, ModelParts {
         ForwardState state = new ForwardState(step, input.training(), plan, past, present);
 
         NDArray hidden = architecture.embed(this, input.inputIds(), input.prefixEmbeddings(), state); // [batch, length, hidden]
-        java.util.Optional<BackwardTape> tape = input.training() && JniUtils.isGradMode()
+        // Any recorded forward inside a checkpointing micro-batch: the policy's forward of an objective that turns
+        // dropout off (TRL's disable_dropout, training false) saves the same memory. Generation (a KV cache) never.
+        java.util.Optional<BackwardTape> tape = JniUtils.isGradMode() && !input.useCache() && past == null
                 ? BackwardTape.current() : java.util.Optional.empty();
         if (tape.isPresent()) {
             hidden = CheckpointedLayers.run(architecture, this, config.numHiddenLayers(), hidden, state, tape.get());

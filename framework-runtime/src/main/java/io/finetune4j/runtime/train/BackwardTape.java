@@ -42,6 +42,11 @@ public final class BackwardTape implements AutoCloseable {
         pending.push(backward);
     }
 
+    /** How many backward passes wait for {@link #drain}. */
+    public int pendingPasses() {
+        return pending.size();
+    }
+
     /** Runs every deferred backward pass, latest first; call inside the gradient collector. */
     public void drain() {
         while (!pending.isEmpty()) {

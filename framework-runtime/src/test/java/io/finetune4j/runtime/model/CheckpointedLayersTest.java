@@ -35,8 +35,30 @@ class CheckpointedLayersTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "gpt2"})
+    void aForwardWithoutDropoutCheckpointsTooAndAnUnusedForwardIsSkipped(String kind) {
+        try (CausalLM model = TestModels.named(kind, 8)) {
+            // TRL's disable_dropout: the policy's recorded forward runs with training false.
+            float[][] plain = step(model, false, false, false);
+            float[][] checkpointed = step(model, true, false, true);
+            assertThat(checkpointed[0][0]).isCloseTo(plain[0][0], within(1e-5f));
+            for (int i = 0; i < plain[1].length; i++) {
+                assertThat(checkpointed[1][i]).as("gradient %d", i).isCloseTo(plain[1][i], within(1e-4f));
+            }
+        }
+    }
+
     /** Soft-prompt embeddings train: their gradient crosses every recomputed layer. Returns {loss}, gradient. */
     private static float[][] step(CausalLM model, boolean checkpoint) {
+        return step(model, checkpoint, true, false);
+    }
+
+    /**
+     * One step; with {@code unusedForward}, a second recorded forward whose output the loss never reads runs
+     * first (its deferred backward must be skipped, not fail).
+     */
+    private static float[][] step(CausalLM model, boolean checkpoint, boolean training, boolean unusedForward) {
         SplittableRandom random = new SplittableRandom(3);
         int hidden = model.config().hiddenSize();
         long[] ids = new long[2 * 7];
@@ -55,9 +77,17 @@ class CheckpointedLayersTest {
             float loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray targets = input.get(new NDIndex(":, 1:"));
+                if (unusedForward) {
+                    model.scoreTargets(ForwardInput.of(input).withPrefixEmbeddings(prefix).withTraining(training),
+                            targets);
+                }
                 NDArray logProbs = model.scoreTargets(
-                        ForwardInput.of(input).withPrefixEmbeddings(prefix).withTraining(true), targets).logProbs();
+                        ForwardInput.of(input).withPrefixEmbeddings(prefix).withTraining(training), targets).logProbs();
                 NDArray value = logProbs.mean().neg();
+                if (checkpoint) {
+                    // Each forward (the unused one too) deferred its layers' backward: none ran recorded.
+                    assertThat(BackwardTape.current().orElseThrow().pendingPasses()).isEqualTo(unusedForward ? 2 : 1);
+                }
                 System.gc();
                 collector.backward(value);
                 BackwardTape.current().ifPresent(BackwardTape::drain);

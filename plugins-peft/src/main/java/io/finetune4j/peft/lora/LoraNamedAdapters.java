@@ -25,5 +25,12 @@ final class LoraNamedAdapters implements NamedAdapters {
         method.addWeightedAdapter(names, weights, newName, type);
     }
 
+    @Override
+    public void addWeightedAdapter(List<String> names, List<Double> weights, String newName, String type,
+                                   Double density, String majoritySignMethod) {
+        method.addWeightedAdapter(names, weights, newName, type, null, density,
+                majoritySignMethod == null ? "total" : majoritySignMethod);
+    }
+
     @Override public void deleteAdapter(String name) { method.deleteAdapter(name); }
 }

@@ -28,14 +28,24 @@ public final class AdapterOptions {
 
     @Option(names = "--combination", paramLabel = "TYPE",
             description = "How --combine combines: linear (equal ranks; A and B summed separately, as PEFT), "
-                    + "cat (exactly the weighted sum of the updates) or svd (default: linear).")
+                    + "cat (exactly the weighted sum of the updates), svd, or PEFT's pruning types ties, dare_linear, "
+                    + "dare_ties, magnitude_prune and their _svd forms (default: linear).")
     String combination;
+
+    @Option(names = "--density", paramLabel = "D",
+            description = "Fraction of entries the pruning combination types keep (PEFT's density).")
+    Double density;
+
+    @Option(names = "--majority-sign-method", paramLabel = "total|frequency",
+            description = "How the TIES types elect each entry's sign (PEFT's majority_sign_method; default total).")
+    String majoritySignMethod;
 
     @Option(names = "--no-adapter", description = "Run the bare base model (every adapter disabled).")
     boolean noAdapter;
 
     /** The checked selection; a {@link io.finetune4j.api.ConfigException} names the flag at fault. */
     public AdapterLoader.Selection selection() {
-        return AdapterLoader.Selection.parse(adapters, active, combine, combination, noAdapter);
+        return AdapterLoader.Selection.parse(adapters, active, combine, combination, density, majoritySignMethod,
+                noAdapter);
     }
 }

@@ -166,30 +166,45 @@ public final class AdapterLoader {
     public static final String DEFAULT_NAME = PeftAdapterDirectory.DEFAULT_ADAPTER;
     private static final String LORA_PEFT_TYPE = "LORA";
     private static final Pattern NAMED = Pattern.compile("([A-Za-z0-9_][A-Za-z0-9_.-]*)=(.+)");
-    private static final List<String> COMBINATIONS = List.of("linear", "cat", "svd");
+    /** LoRA's {@code combination_type}s (PEFT v0.20 {@code add_weighted_adapter}), checked before any weights load. */
+    private static final List<String> COMBINATIONS = List.of("linear", "cat", "svd", "ties", "dare_linear", "dare_ties",
+            "magnitude_prune", "ties_svd", "dare_linear_svd", "dare_ties_svd", "magnitude_prune_svd");
+    private static final List<String> SIGN_METHODS = List.of("total", "frequency");
 
     /**
      * Which adapters a command applies, from {@code --adapter [NAME=]DIR} (repeatable), {@code --active NAME},
-     * {@code --combine NAME=W,NAME=W}, {@code --combination linear|cat|svd} and {@code --no-adapter}.
+     * {@code --combine NAME=W,NAME=W}, {@code --combination TYPE} (with {@code --density D} and
+     * {@code --majority-sign-method total|frequency} for the pruning types) and {@code --no-adapter}.
      *
      * @param adapters adapter directories by name, in command-line order; an unnamed one is {@value #DEFAULT_NAME}
      * @param active the adapter that applies; the first when not given; empty with a combination or none
      * @param combine weights by adapter name, in order; empty for no combination
      * @param combination PEFT's {@code combination_type} of {@code combine}
+     * @param density PEFT's {@code density} of the pruning combination types
+     * @param majoritySignMethod PEFT's {@code majority_sign_method} of the TIES types
      * @param disabled {@code --no-adapter}: the bare base model
      */
     public record Selection(Map<String, Path> adapters, Optional<String> active, Map<String, Double> combine,
-                            String combination, boolean disabled) {
+                            String combination, Optional<Double> density, Optional<String> majoritySignMethod,
+                            boolean disabled) {
         public Selection {
             adapters = Collections.unmodifiableMap(new LinkedHashMap<>(adapters));
             combine = Collections.unmodifiableMap(new LinkedHashMap<>(combine));
             requireNonNull(active, "active is null");
             requireNonNull(combination, "combination is null");
+            requireNonNull(density, "density is null");
+            requireNonNull(majoritySignMethod, "majoritySignMethod is null");
+        }
+
+        /** Parses and checks the flags without pruning settings. */
+        public static Selection parse(List<String> adapterArgs, String active, String combine, String combination,
+                                      boolean noAdapter) {
+            return parse(adapterArgs, active, combine, combination, null, null, noAdapter);
         }
 
         /** Parses and checks the flags; a {@link ConfigException} names the flag at fault. */
         public static Selection parse(List<String> adapterArgs, String active, String combine, String combination,
-                                      boolean noAdapter) {
+                                      Double density, String majoritySignMethod, boolean noAdapter) {
             Map<String, Path> adapters = new LinkedHashMap<>();
             for (String arg : adapterArgs) {
                 Matcher named = NAMED.matcher(arg);
@@ -219,10 +234,22 @@ public final class AdapterLoader {
                 throw new ConfigException(String.format(Locale.ROOT, "--combination: must be one of %s, was '%s'",
                         COMBINATIONS, type));
             }
+            if ((density != null || majoritySignMethod != null) && combine == null) {
+                throw new ConfigException((density != null ? "--density" : "--majority-sign-method")
+                        + ": only applies with --combine NAME=W,NAME=W and a pruning --combination");
+            }
+            if (density != null && !(density >= 0 && density <= 1)) {
+                throw new ConfigException(String.format(Locale.ROOT, "--density: must be in [0, 1], was %s", density));
+            }
+            if (majoritySignMethod != null && !SIGN_METHODS.contains(majoritySignMethod)) {
+                throw new ConfigException(String.format(Locale.ROOT, "--majority-sign-method: must be one of %s, "
+                        + "was '%s'", SIGN_METHODS, majoritySignMethod));
+            }
             Map<String, Double> weights = combine == null ? Map.of() : weights(combine, adapters.keySet());
             Optional<String> chosen = combine != null || noAdapter || adapters.isEmpty() ? Optional.empty()
                     : Optional.of(active != null ? active : adapters.keySet().iterator().next());
-            return new Selection(adapters, chosen, weights, type, noAdapter);
+            return new Selection(adapters, chosen, weights, type, Optional.ofNullable(density),
+                    Optional.ofNullable(majoritySignMethod), noAdapter);
         }
 
         private static Map<String, Double> weights(String combine, Set<String> names) {
@@ -300,7 +327,8 @@ public final class AdapterLoader {
             String combined = unique("combined", named.adapterNames());
             try {
                 named.addWeightedAdapter(new ArrayList<>(selection.combine().keySet()),
-                        new ArrayList<>(selection.combine().values()), combined, selection.combination());
+                        new ArrayList<>(selection.combine().values()), combined, selection.combination(),
+                        selection.density().orElse(null), selection.majoritySignMethod().orElse(null));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("--combine: " + e.getMessage(), e);
             }

@@ -209,6 +209,33 @@ class MultiAdapterCommandTest {
     }
 
     @Test
+    void pruningCombinationsAreReachableWithTheirSettings() throws Exception {
+        String linear = score("--adapter", "a=" + dirA, "--adapter", "b=" + dirB, "--combine", "a=0.7,b=0.3");
+        // Keeping every entry, magnitude pruning is the linear combination (PEFT v0.20 merge_utils).
+        String keepAll = score("--adapter", "a=" + dirA, "--adapter", "b=" + dirB, "--combine", "a=0.7,b=0.3",
+                "--combination", "magnitude_prune", "--density", "1.0");
+        String ties = score("--adapter", "a=" + dirA, "--adapter", "b=" + dirB, "--combine", "a=0.7,b=0.3",
+                "--combination", "ties", "--density", "0.3", "--majority-sign-method", "frequency");
+
+        assertClose(logProbs(keepAll), logProbs(linear));
+        double[] pruned = logProbs(ties);
+        double[] plain = logProbs(linear);
+        double largest = 0;
+        for (int i = 1; i < plain.length; i++) {
+            largest = Math.max(largest, Math.abs(pruned[i] - plain[i]));
+        }
+        assertThat(largest).as("TIES at density 0.3 changes the combined adapter").isGreaterThan(1e-4);
+        assertError("--density: only applies with --combine NAME=W,NAME=W and a pruning --combination",
+                "--adapter", "a=" + dirA, "--density", "0.5");
+        assertError("--density: must be in [0, 1], was 2.0",
+                "--adapter", "a=" + dirA, "--adapter", "b=" + dirB, "--combine", "a=1,b=1", "--combination", "ties",
+                "--density", "2");
+        assertError("--majority-sign-method: must be one of [total, frequency], was 'most'",
+                "--adapter", "a=" + dirA, "--adapter", "b=" + dirB, "--combine", "a=1,b=1", "--combination", "ties",
+                "--majority-sign-method", "most");
+    }
+
+    @Test
     void generateAndEvalTakeTheSameFlags() throws Exception {
         Result alone = ft4j("generate", "--model", modelDir.toString(), "--prompt", "1+1=", "--max-new-tokens", "6",
                 "--json", "--adapter", dirB.toString());

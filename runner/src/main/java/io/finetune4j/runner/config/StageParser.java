@@ -15,6 +15,7 @@ import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
 import io.finetune4j.api.reward.RewardFunctionProvider;
 import io.finetune4j.runtime.data.JsonlDatasetReader;
+import io.finetune4j.runtime.tokenizer.IdsOnlyTokenizer;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,12 +88,31 @@ final class StageParser {
         int maxLength = maxLength(trainingNode, problems.child("training"));
         Optional<TrainingConfig> training = training(trainingNode, problems.child("training"));
         List<EvaluatorSpec> evaluatorSpecs = evaluators(stage, problems);
+        Optional<Path> tokenizer = tokenizer(stage, problems);
         if (problems.messages().size() > before) {
             return Optional.empty();
         }
         return Optional.of(new StageSpec(index, name, base.orElseThrow(), method.orElseThrow(),
                 objective.orElseThrow(), trainFiles, trainData, training.orElseThrow(), maxLength,
-                evaluatorSpecs, merge, reward, dir));
+                evaluatorSpecs, merge, reward, dir, tokenizer));
+    }
+
+    /** {@code tokenizer: DIR}: a directory with tokenizer.json (or vocab.json + merges.txt), relative to the pipeline file. */
+    private Optional<Path> tokenizer(ObjectNode stage, ConfigProblems problems) {
+        Optional<String> raw = YamlFields.string(stage, "tokenizer", problems);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        Path resolved = dir.resolve(raw.get()).normalize();
+        if (!Files.isDirectory(resolved)) {
+            problems.add("tokenizer", "no such directory: %s (resolved to %s)", raw.get(), resolved);
+            return Optional.empty();
+        }
+        if (!IdsOnlyTokenizer.hasTokenizerFiles(resolved)) {
+            problems.add("tokenizer", "%s has no tokenizer.json (nor vocab.json + merges.txt)", resolved);
+            return Optional.empty();
+        }
+        return Optional.of(resolved);
     }
 
     private static String name(int index, ObjectNode stage, Map<String, Integer> names, ConfigProblems problems) {

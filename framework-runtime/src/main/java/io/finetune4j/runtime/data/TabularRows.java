@@ -6,12 +6,13 @@ import io.finetune4j.api.ConfigException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
+import org.duckdb.DuckDBDriver;
 
 /**
  * Parquet and CSV rows as JSON objects, read in-process by DuckDB's JDBC driver ({@code org.duckdb:duckdb_jdbc}):
@@ -39,7 +40,8 @@ final class TabularRows {
 
     private static List<JsonNode> rows(Path file, String table) {
         List<JsonNode> rows = new ArrayList<>();
-        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+        // The driver directly, not DriverManager: it must work whichever class loader calls.
+        try (Connection connection = new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
                 Statement statement = connection.createStatement()) {
             // File order: the row numbers in error messages must be the file's.
             statement.execute("SET preserve_insertion_order = true");

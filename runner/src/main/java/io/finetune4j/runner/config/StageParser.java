@@ -14,7 +14,8 @@ import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
 import io.finetune4j.api.reward.RewardFunctionProvider;
-import io.finetune4j.runtime.data.JsonlDatasetReader;
+import io.finetune4j.runtime.data.DataOptions;
+import io.finetune4j.runtime.data.DatasetFiles;
 import io.finetune4j.runtime.tokenizer.IdsOnlyTokenizer;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.nio.file.Files;
@@ -201,7 +202,8 @@ final class StageParser {
             return List.of();
         }
         ConfigProblems at = problems.child("data");
-        ConfigBinder.rejectUnknownKeys(data.get(), List.of("train"), at);
+        ConfigBinder.rejectUnknownKeys(data.get(), List.of("train", "columns", "split", "max_rows", "shuffle_seed"), at);
+        DataOptions options = dataOptions(data.get(), at);
         JsonNode trainNode = data.get().get("train");
         if (trainNode == null || trainNode.isNull()) {
             at.add("train", "missing; expected one or more JSONL files");
@@ -251,8 +253,8 @@ final class StageParser {
                 continue;
             }
             double partWeight = weight;
-            Optional<Path> file = existingFile(raw, key, at);
-            file.flatMap(path -> read(path, key, at)).ifPresent(dataset -> {
+            Optional<Path> file = existingData(raw, key, at);
+            file.flatMap(path -> read(path, options, key, at)).ifPresent(dataset -> {
                 files.add(file.get());
                 datasets.add(dataset);
                 parts.add(new DataMixture.Part(dataset, partWeight));
@@ -273,9 +275,37 @@ final class StageParser {
         return Optional.of(resolved);
     }
 
-    private static Optional<Dataset> read(Path file, String key, ConfigProblems problems) {
+    /** A data file or a Hub-style dataset directory. */
+    private Optional<Path> existingData(String raw, String key, ConfigProblems problems) {
+        Path resolved = dir.resolve(raw).normalize();
+        if (!Files.isRegularFile(resolved) && !Files.isDirectory(resolved)) {
+            problems.add(key, "no such file or directory: %s (resolved to %s)", raw, resolved);
+            return Optional.empty();
+        }
+        return Optional.of(resolved);
+    }
+
+    /** {@code data.columns}, {@code data.split}, {@code data.max_rows}, {@code data.shuffle_seed}. */
+    private static DataOptions dataOptions(ObjectNode data, ConfigProblems problems) {
+        Map<String, String> columns = new java.util.LinkedHashMap<>();
+        YamlFields.mapping(data, "columns", problems).ifPresent(mapping -> mapping.fields().forEachRemaining(entry -> {
+            if (entry.getValue().isTextual()) {
+                columns.put(entry.getKey(), entry.getValue().textValue());
+            } else {
+                problems.child("columns").add(entry.getKey(), "must be the name of a column of the file, was %s",
+                        TypeNames.describeValue(entry.getValue()));
+            }
+        }));
+        String split = YamlFields.string(data, "split", problems).orElse("train");
+        Optional<Long> maxRows = YamlFields.integer(data, "max_rows", problems);
+        maxRows.ifPresent(rows -> problems.check(rows > 0 && rows <= Integer.MAX_VALUE, "max_rows", "must be > 0, was %d", rows));
+        Optional<Long> seed = YamlFields.integer(data, "shuffle_seed", problems);
+        return new DataOptions(columns, split, maxRows.map(rows -> (int) Math.max(1, Math.min(Integer.MAX_VALUE, rows))), seed);
+    }
+
+    private static Optional<Dataset> read(Path file, DataOptions options, String key, ConfigProblems problems) {
         try {
-            return Optional.of(JsonlDatasetReader.read(file));
+            return Optional.of(DatasetFiles.read(file, options));
         } catch (ConfigException e) {
             for (String problem : e.problems()) {
                 problems.add(key, problem);
@@ -357,8 +387,8 @@ final class StageParser {
             }
             return Optional.empty();
         }
-        Optional<Path> file = existingFile(rawData.get(), "data", problems);
-        Optional<Dataset> dataset = file.flatMap(path -> read(path, "data", problems));
+        Optional<Path> file = existingData(rawData.get(), "data", problems);
+        Optional<Dataset> dataset = file.flatMap(path -> read(path, DataOptions.DEFAULTS, "data", problems));
         if (plugin.isEmpty() || dataset.isEmpty() || !checkData(plugin.get(), dataset.get(), problems)
                 || when.isEmpty()) {
             return Optional.empty();

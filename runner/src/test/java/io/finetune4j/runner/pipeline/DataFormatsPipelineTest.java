@@ -1,0 +1,96 @@
+package io.finetune4j.runner.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.finetune4j.runner.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every data layout trains an SFT stage of the shipped tiny Llama for two steps. */
+class DataFormatsPipelineTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path TINY_LLAMA = Path.of("..", "models", "tiny-llama").toAbsolutePath().normalize();
+
+    @TempDir
+    Path temp;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result ft4j(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = new Main(new PrintWriter(out, true), new PrintWriter(err, true), Optional.empty()).execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void eachFormatTrainsAStage() throws Exception {
+        Path data = Files.createDirectories(temp.resolve("data"));
+        Files.writeString(data.resolve("array.json"), "[{\"text\": \"the cat sat\"}, {\"text\": \"on the mat\"}]");
+        Files.writeString(data.resolve("object.json"), "{\"data\": [{\"prompt\": \"1+1=\", \"completion\": \"2\"},"
+                + " {\"prompt\": \"2+1=\", \"completion\": \"3\"}]}");
+        Files.writeString(data.resolve("qa.csv"), "question,answer\n1+2=,3\n2+2=,4\n");
+        Files.writeString(data.resolve("alpaca.json"), "[{\"instruction\": \"Add\", \"input\": \"1 and 2\", \"output\": \"3\"},"
+                + " {\"instruction\": \"Say hi\", \"output\": \"hi\"}]");
+        Files.writeString(data.resolve("kto.jsonl"), "{\"prompt\": \"1+1=\", \"completion\": \"2\", \"label\": true}\n"
+                + "{\"prompt\": \"1+1=\", \"completion\": \"3\", \"label\": false}\n");
+        Files.createDirectories(data.resolve("hub/data"));
+        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+                Statement statement = connection.createStatement()) {
+            statement.execute("COPY (SELECT 'q' || i AS prompt, 'a' || i AS completion FROM range(6) t(i)) TO '"
+                    + data.resolve("prompts.parquet") + "' (FORMAT parquet)");
+            statement.execute("COPY (SELECT 'train text ' || i AS text FROM range(4) t(i)) TO '"
+                    + data.resolve("hub/data/train-00000-of-00001.parquet") + "' (FORMAT parquet)");
+            statement.execute("COPY (SELECT 'test text' AS text) TO '"
+                    + data.resolve("hub/data/test-00000-of-00001.parquet") + "' (FORMAT parquet)");
+        }
+        List<String> stages = List.of(
+                "{train: data/array.json}",
+                "{train: data/object.json}",
+                "{train: data/qa.csv, columns: {prompt: question, completion: answer}}",
+                "{train: data/prompts.parquet, max_rows: 3, shuffle_seed: 5}",
+                "{train: data/hub, split: train}",
+                "{train: data/alpaca.json}",
+                "{train: data/kto.jsonl}");
+        StringBuilder yaml = new StringBuilder("stages:\n");
+        for (int i = 0; i < stages.size(); i++) {
+            yaml.append("  - name: s").append(i).append('\n')
+                    .append("    base: ").append(TINY_LLAMA).append('\n')
+                    .append("    method: {id: lora, r: 2, lora_alpha: 4}\n")
+                    .append("    objective: sft\n")
+                    .append("    data: ").append(stages.get(i)).append('\n')
+                    .append("    training: {max_steps: 2, batch_size: 2, max_length: 200}\n")
+                    .append("    output: {merge: false}\n");
+        }
+        Path pipeline = Files.writeString(temp.resolve("pipeline.yaml"), yaml);
+        Path run = temp.resolve("run");
+
+        Result result = ft4j("run", pipeline.toString(), "--output", run.toString());
+
+        assertThat(result.code()).as(result.err()).isZero();
+        List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+        for (int i = 0; i < stages.size(); i++) {
+            String stage = "s" + i;
+            JsonNode last = null;
+            for (String line : lines) {
+                JsonNode node = JSON.readTree(line);
+                if (stage.equals(node.path("stage").asText()) && node.has("loss")) {
+                    last = node;
+                }
+            }
+            assertThat(last).as("a loss line of %s (%s)", stage, stages.get(i)).isNotNull();
+            assertThat(last.get("loss").asDouble()).as(stages.get(i)).isFinite().isPositive();
+        }
+    }
+}

@@ -3,6 +3,7 @@ package io.finetune4j.runner;
 import static java.util.Objects.requireNonNull;
 
 import io.finetune4j.bench.BenchPlugins;
+import io.finetune4j.runner.config.PipelineValidation;
 import io.finetune4j.runner.eval.EvalService;
 import io.finetune4j.runner.model.GenerationService;
 import io.finetune4j.runner.model.MergeService;
@@ -22,10 +23,13 @@ public final class Ft4j {
     private final MergeService merging;
     private final RegistryBenchPlugins bench;
     private final LoadedPlugins registry;
+    private final PipelineValidation validation;
 
     @Inject
     public Ft4j(PipelineRunner pipelines, GenerationService generation, ScoringService scoring, PluginTable plugins,
-                EvalService evaluation, MergeService merging, RegistryBenchPlugins bench, LoadedPlugins registry) {
+                EvalService evaluation, MergeService merging, RegistryBenchPlugins bench, LoadedPlugins registry,
+                PipelineValidation validation) {
+        this.validation = requireNonNull(validation, "validation is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.bench = requireNonNull(bench, "bench is null");
         this.merging = requireNonNull(merging, "merging is null");
@@ -34,6 +38,11 @@ public final class Ft4j {
         this.scoring = requireNonNull(scoring, "scoring is null");
         this.plugins = requireNonNull(plugins, "plugins is null");
         this.evaluation = requireNonNull(evaluation, "evaluation is null");
+    }
+
+    /** {@code ft4j validate}. */
+    public PipelineValidation validation() {
+        return validation;
     }
 
     public PipelineRunner pipelines() {

@@ -279,7 +279,7 @@ final class StageParser {
     private Optional<Path> existingData(String raw, String key, ConfigProblems problems) {
         Path resolved = dir.resolve(raw).normalize();
         if (!Files.isRegularFile(resolved) && !Files.isDirectory(resolved)) {
-            problems.add(key, "no such file or directory: %s (resolved to %s)", raw, resolved);
+            problems.add(key, "no such file: %s (resolved to %s)", raw, resolved);
             return Optional.empty();
         }
         return Optional.of(resolved);

@@ -6,6 +6,8 @@ import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.data.Example;
 import io.finetune4j.api.data.Source;
+import io.finetune4j.runtime.chat.ChatTemplate;
+import io.finetune4j.runtime.tokenizer.HfTokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -17,9 +19,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -47,10 +51,11 @@ public final class DatasetFiles {
     public static Dataset read(Path path, DataOptions options) {
         List<Path> files = files(path, options.split());
         List<Example> examples = new ArrayList<>();
+        Supplier<ChatTemplate> templates = templates(options.tokenizerDir());
         for (Path file : files) {
             for (Row row : rows(file)) {
                 JsonNode node = renamed(row, options.columns());
-                examples.add(RowFormats.example(node, row.source(), row.where(), row.unit()));
+                examples.add(RowFormats.example(node, row.source(), row.where(), row.unit(), templates));
             }
         }
         String name = Files.isDirectory(path) ? fileName(path) + "/" + options.split() : fileName(path);
@@ -64,6 +69,22 @@ public final class DatasetFiles {
             examples = examples.subList(0, options.maxRows().get());
         }
         return new Dataset(name, examples);
+    }
+
+    /** The tokenizer's own chat template (else ChatML, as {@code auto} resolves it), read once, on first use. */
+    private static Supplier<ChatTemplate> templates(Optional<Path> tokenizerDir) {
+        ChatTemplate[] loaded = new ChatTemplate[1];
+        return () -> {
+            if (loaded[0] == null) {
+                Path dir = tokenizerDir.orElseThrow(() -> new ConfigException("conversational preference rows "
+                        + "(\"chosen\"/\"rejected\" as message lists) are rendered with the tokenizer's chat template; "
+                        + "this stage's base has no tokenizer to take it from"));
+                try (HfTokenizer tokenizer = HfTokenizer.load(dir)) {
+                    loaded[0] = ChatTemplate.resolve(ChatTemplate.AUTO, "chat_template", tokenizer, dir::resolve);
+                }
+            }
+            return loaded[0];
+        };
     }
 
     /** The data files of {@code path}: itself when a file, else the files of {@code split}, sorted. */
@@ -125,7 +146,7 @@ public final class DatasetFiles {
         return "";
     }
 
-    private static java.util.Optional<String> extension(Path file) {
+    private static Optional<String> extension(Path file) {
         String name = fileName(file).toLowerCase(Locale.ROOT);
         return EXTENSIONS.stream().filter(name::endsWith).findFirst();
     }

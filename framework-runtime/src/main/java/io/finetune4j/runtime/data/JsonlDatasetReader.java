@@ -71,7 +71,7 @@ public final class JsonlDatasetReader {
     /** One non-blank line as an example; {@code source} names it in errors. */
     static Example parseLine(String line, Source source) {
         JsonNode node = node(line, source);
-        return RowFormats.example(node, source, source.toString(), "line");
+        return RowFormats.example(node, source, source.toString(), "line", RowFormats::noTemplate);
     }
 
     /** One line's JSON value; a syntax error names the line and column. */

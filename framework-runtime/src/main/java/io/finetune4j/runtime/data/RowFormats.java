@@ -4,19 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.data.Example;
 import io.finetune4j.api.data.Source;
+import io.finetune4j.runtime.chat.ChatTemplate;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * One row of any file format (a JSONL line, a JSON array element, a CSV or Parquet row, as a JSON object)
  * as the first {@link Example} kind whose fields it has:
  *
  * <ol>
- *   <li>{@code chosen}+{@code rejected} (optional {@code prompt}) → {@link Example.Preference};
+ *   <li>{@code chosen}+{@code rejected} (optional {@code prompt}) → {@link Example.Preference}; as message lists
+ *       (TRL's conversational format, implicit or explicit prompt) rendered by {@link ConversationalPreferenceRows};
  *   <li>{@code messages} → {@link Example.Conversation} (roles system/user/assistant/tool);
  *   <li>{@code conversations: [{from, value}]} (ShareGPT: from human/gpt/system/tool) → {@link Example.Conversation};
  *   <li>{@code instruction}+{@code output} (optional {@code input}; Alpaca) → {@link Example.PromptCompletion} with
@@ -52,11 +55,14 @@ public final class RowFormats {
 
     /** The example of {@code row}; {@code where} prefixes every error, e.g. {@code train.parquet row 3}. */
     public static Example example(JsonNode row, Source source, String where) {
-        return example(row, source, where, "row");
+        return example(row, source, where, "row", RowFormats::noTemplate);
     }
 
-    /** Like {@link #example(JsonNode, Source, String)}; {@code unit} ("line", "row") is how messages call the row. */
-    static Example example(JsonNode row, Source source, String where, String unit) {
+    /**
+     * Like {@link #example(JsonNode, Source, String)}; {@code unit} ("line", "row") is how messages call the row,
+     * {@code templates} gives the chat template conversational preference rows render with (asked for only then).
+     */
+    static Example example(JsonNode row, Source source, String where, String unit, Supplier<ChatTemplate> templates) {
         if (row == null || !row.isObject()) {
             throw new ConfigException(where + ": expected a JSON object, found " + kind(row));
         }
@@ -64,12 +70,15 @@ public final class RowFormats {
             throw new ConfigException(String.format("%s: a preference row needs both \"chosen\" and "
                     + "\"rejected\"; this %s has only \"%s\"", where, unit, row.has("chosen") ? "chosen" : "rejected"));
         }
+        if (row.has("chosen") && ConversationalPreferenceRows.isConversational(row)) {
+            return ConversationalPreferenceRows.preference(row, source, where, templates);
+        }
         if (row.has("chosen")) {
             String prompt = present(row, "prompt") ? string(row, "prompt", where) : "";
             return new Example.Preference(prompt, string(row, "chosen", where), string(row, "rejected", where), source);
         }
         if (row.has("messages")) {
-            return new Example.Conversation(messages(row.get("messages"), where), source);
+            return new Example.Conversation(messages(row.get("messages"), "messages", where), source);
         }
         if (row.has("conversations")) {
             return new Example.Conversation(shareGpt(row.get("conversations"), where), source);
@@ -103,17 +112,23 @@ public final class RowFormats {
         return row.has(key) && !row.get(key).isNull();
     }
 
-    private static List<Example.Message> messages(JsonNode array, String where) {
+    static ChatTemplate noTemplate() {
+        throw new ConfigException("conversational preference rows (\"chosen\"/\"rejected\" as message lists) are "
+                + "rendered with the tokenizer's chat template, and none was given to this reader");
+    }
+
+    /** A message list ({@code [{role, content}]}) in {@code field}; errors name {@code field[i]}. */
+    static List<Example.Message> messages(JsonNode array, String field, String where) {
         if (!array.isArray()) {
-            throw new ConfigException(where + ": \"messages\" must be an array, was " + kind(array));
+            throw new ConfigException(where + ": \"" + field + "\" must be an array, was " + kind(array));
         }
         if (array.isEmpty()) {
-            throw new ConfigException(where + ": \"messages\" is empty");
+            throw new ConfigException(where + ": \"" + field + "\" is empty");
         }
         List<Example.Message> messages = new ArrayList<>();
         for (int i = 0; i < array.size(); i++) {
             JsonNode message = array.get(i);
-            String at = "messages[" + i + "]";
+            String at = field + "[" + i + "]";
             if (!message.isObject()) {
                 throw new ConfigException(where + ": " + at + " must be an object, was " + kind(message));
             }

@@ -7,6 +7,7 @@ import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.data.Example;
 import io.finetune4j.api.data.Source;
+import io.finetune4j.runtime.tokenizer.TokenizerFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,6 +179,44 @@ class DatasetFilesTest {
         assertThatThrownBy(() -> DatasetFiles.read(json, DataOptions.DEFAULTS))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("types.json:2 (row 2): \"text\" must be a string, was number");
+    }
+
+    @Test
+    void conversationalPreferenceRowsRenderWithTheTokenizersTemplate() throws IOException {
+        Path tokenizer = temp.resolve("tok");
+        TokenizerFiles.writeByteLevel(tokenizer, List.of("<|im_end|>"), List.of(), null, "<|im_end|>", null);
+        Path file = write("prefs.jsonl", "{\"chosen\": [{\"role\": \"user\", \"content\": \"2+2?\"}, "
+                + "{\"role\": \"assistant\", \"content\": \"4\"}], \"rejected\": [{\"role\": \"user\", "
+                + "\"content\": \"2+2?\"}, {\"role\": \"assistant\", \"content\": \"5\"}]}\n"
+                + "{\"prompt\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"q\"}], "
+                + "\"chosen\": [{\"role\": \"assistant\", \"content\": \"a\"}], "
+                + "\"rejected\": [{\"role\": \"assistant\", \"content\": \"b\"}]}\n");
+        DataOptions options = DataOptions.DEFAULTS.withTokenizer(Optional.of(tokenizer));
+
+        List<Example> rows = DatasetFiles.read(file, options).examples();
+
+        // The tokenizer has no chat_template, so auto is ChatML: prompt with the generation prompt, answers cut after it.
+        assertThat(rows).containsExactly(
+                new Example.Preference("<|im_start|>user\n2+2?<|im_end|>\n<|im_start|>assistant\n", "4<|im_end|>\n",
+                        "5<|im_end|>\n", new Source("prefs.jsonl", 1)),
+                new Example.Preference("<|im_start|>system\ns<|im_end|>\n<|im_start|>user\nq<|im_end|>\n"
+                        + "<|im_start|>assistant\n", "a<|im_end|>\n", "b<|im_end|>\n", new Source("prefs.jsonl", 2)));
+        assertThatThrownBy(() -> DatasetFiles.read(file, DataOptions.DEFAULTS))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("rendered with the tokenizer's chat template");
+    }
+
+    @Test
+    void aConversationalPreferenceRowWithoutASharedPromptIsNamed() throws IOException {
+        Path tokenizer = temp.resolve("tok");
+        TokenizerFiles.writeByteLevel(tokenizer, List.of("<|im_end|>"), List.of(), null, "<|im_end|>", null);
+        Path file = write("prefs.json", "[{\"chosen\": [{\"role\": \"user\", \"content\": \"a\"}],\n"
+                + "  \"rejected\": [{\"role\": \"user\", \"content\": \"b\"}]}]");
+
+        assertThatThrownBy(() -> DatasetFiles.read(file, DataOptions.DEFAULTS.withTokenizer(Optional.of(tokenizer))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("prefs.json:1 (row 1): \"chosen\" and \"rejected\" share no leading messages, so the row "
+                        + "has no prompt; give one as \"prompt\" (a message list)");
     }
 
     private Path write(String name, String text) throws IOException {

@@ -45,6 +45,8 @@ final class StageParser {
     private final Map<String, RewardFunctionProvider<?>> rewards;
     private final ConfigBinder binder;
     private final BaseParser bases;
+    /** Each parsed stage's tokenizer directory, by index: what a later {@code previous} or {@code stage:NAME} inherits. */
+    private final Map<Integer, Path> tokenizerDirs = new java.util.HashMap<>();
 
     StageParser(Path dir, long seed, Map<String, MethodProvider<?>> methods,
                 Map<String, ObjectiveProvider<?>> objectives, Map<String, EvaluatorProvider<?>> evaluators,
@@ -83,19 +85,33 @@ final class StageParser {
         if (stage.has("reward") && !stage.get("reward").isNull()) {
             reward = plugin("reward function", stage.get("reward"), rewards, List.of(), problems.child("reward"));
         }
+        Optional<Path> tokenizer = tokenizer(stage, problems);
+        Optional<Path> tokenizerDir = tokenizer.or(() -> base.flatMap(spec -> baseTokenizer(spec, index, names)));
+        tokenizerDir.ifPresent(found -> tokenizerDirs.put(index, found));
         List<Path> trainFiles = new ArrayList<>();
-        List<Dataset> trainData = data(stage, trainFiles, problems);
+        List<Dataset> trainData = data(stage, trainFiles, tokenizerDir, problems);
         Optional<ObjectNode> trainingNode = YamlFields.mapping(stage, "training", problems);
         int maxLength = maxLength(trainingNode, problems.child("training"));
         Optional<TrainingConfig> training = training(trainingNode, problems.child("training"));
         List<EvaluatorSpec> evaluatorSpecs = evaluators(stage, problems);
-        Optional<Path> tokenizer = tokenizer(stage, problems);
         if (problems.messages().size() > before) {
             return Optional.empty();
         }
         return Optional.of(new StageSpec(index, name, base.orElseThrow(), method.orElseThrow(),
                 objective.orElseThrow(), trainFiles, trainData, training.orElseThrow(), maxLength,
                 evaluatorSpecs, merge, reward, dir, tokenizer));
+    }
+
+    /** Where the base's tokenizer files are: its checkpoint, its init tokenizer, or what the stage it continues had. */
+    private Optional<Path> baseTokenizer(BaseSpec base, int index, Map<String, Integer> names) {
+        if (base instanceof BaseSpec.Checkpoint checkpoint) {
+            return Optional.of(checkpoint.dir()).filter(IdsOnlyTokenizer::hasTokenizerFiles);
+        }
+        if (base instanceof BaseSpec.RandomInit init) {
+            return Optional.of(init.tokenizer());
+        }
+        Integer earlier = base instanceof BaseSpec.Stage named ? names.get(named.name()) : Integer.valueOf(index - 1);
+        return Optional.ofNullable(earlier == null ? null : tokenizerDirs.get(earlier));
     }
 
     /** {@code tokenizer: DIR}: a directory with tokenizer.json (or vocab.json + merges.txt), relative to the pipeline file. */
@@ -192,7 +208,7 @@ final class StageParser {
         return problems.messages().size() > before ? Optional.empty() : config.map(bound -> bound);
     }
 
-    private List<Dataset> data(ObjectNode stage, List<Path> files, ConfigProblems problems) {
+    private List<Dataset> data(ObjectNode stage, List<Path> files, Optional<Path> tokenizerDir, ConfigProblems problems) {
         if (!stage.has("data") || stage.get("data").isNull()) {
             problems.add("data", "missing; expected {train: [file.jsonl, ...]}");
             return List.of();
@@ -203,7 +219,7 @@ final class StageParser {
         }
         ConfigProblems at = problems.child("data");
         ConfigBinder.rejectUnknownKeys(data.get(), List.of("train", "columns", "split", "max_rows", "shuffle_seed"), at);
-        DataOptions options = dataOptions(data.get(), at);
+        DataOptions options = dataOptions(data.get(), at).withTokenizer(tokenizerDir);
         JsonNode trainNode = data.get().get("train");
         if (trainNode == null || trainNode.isNull()) {
             at.add("train", "missing; expected one or more JSONL files");

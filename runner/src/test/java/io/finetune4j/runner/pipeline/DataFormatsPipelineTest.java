@@ -17,7 +17,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every data layout trains an SFT stage of the shipped tiny Llama for two steps. */
+/**
+ * Every data layout trains a stage of the shipped tiny Llama for two steps: SFT on each file type and row
+ * convention, DPO on TRL's conversational preference rows (implicit prompt, rendered with the tokenizer's
+ * template; tiny-llama has none, so ChatML).
+ */
 class DataFormatsPipelineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path TINY_LLAMA = Path.of("..", "models", "tiny-llama").toAbsolutePath().normalize();
@@ -45,11 +49,19 @@ class DataFormatsPipelineTest {
                 + " {\"instruction\": \"Say hi\", \"output\": \"hi\"}]");
         Files.writeString(data.resolve("kto.jsonl"), "{\"prompt\": \"1+1=\", \"completion\": \"2\", \"label\": true}\n"
                 + "{\"prompt\": \"1+1=\", \"completion\": \"3\", \"label\": false}\n");
+        Files.writeString(data.resolve("sharegpt.jsonl"), "{\"conversations\": [{\"from\": \"human\", \"value\": \"hi\"}, "
+                + "{\"from\": \"gpt\", \"value\": \"hello\"}]}\n{\"conversations\": [{\"from\": \"human\", \"value\": \"1+1\"}, "
+                + "{\"from\": \"gpt\", \"value\": \"2\"}]}\n");
+        String user = "{\"role\": \"user\", \"content\": \"1+1=\"}";
+        Files.writeString(data.resolve("prefs.jsonl"), ("{\"chosen\": [U, {\"role\": \"assistant\", \"content\": \"2\"}], "
+                + "\"rejected\": [U, {\"role\": \"assistant\", \"content\": \"3\"}]}\n").replace("U", user).repeat(2));
         Files.createDirectories(data.resolve("hub/data"));
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
                 Statement statement = connection.createStatement()) {
             statement.execute("COPY (SELECT 'q' || i AS prompt, 'a' || i AS completion FROM range(6) t(i)) TO '"
                     + data.resolve("prompts.parquet") + "' (FORMAT parquet)");
+            statement.execute("COPY (SELECT [{'role': 'user', 'content': 'q' || i}, {'role': 'assistant', 'content': 'a' || i}]"
+                    + " AS messages FROM range(2) t(i)) TO '" + data.resolve("chat.parquet") + "' (FORMAT parquet)");
             statement.execute("COPY (SELECT 'train text ' || i AS text FROM range(4) t(i)) TO '"
                     + data.resolve("hub/data/train-00000-of-00001.parquet") + "' (FORMAT parquet)");
             statement.execute("COPY (SELECT 'test text' AS text) TO '"
@@ -62,14 +74,17 @@ class DataFormatsPipelineTest {
                 "{train: data/prompts.parquet, max_rows: 3, shuffle_seed: 5}",
                 "{train: data/hub, split: train}",
                 "{train: data/alpaca.json}",
-                "{train: data/kto.jsonl}");
+                "{train: data/kto.jsonl}",
+                "{train: data/sharegpt.jsonl}",
+                "{train: data/chat.parquet}",
+                "dpo {train: data/prefs.jsonl}");
         StringBuilder yaml = new StringBuilder("stages:\n");
         for (int i = 0; i < stages.size(); i++) {
             yaml.append("  - name: s").append(i).append('\n')
                     .append("    base: ").append(TINY_LLAMA).append('\n')
                     .append("    method: {id: lora, r: 2, lora_alpha: 4}\n")
-                    .append("    objective: sft\n")
-                    .append("    data: ").append(stages.get(i)).append('\n')
+                    .append("    objective: ").append(stages.get(i).startsWith("dpo") ? "dpo" : "sft").append('\n')
+                    .append("    data: ").append(stages.get(i).replaceFirst("^dpo ", "")).append('\n')
                     .append("    training: {max_steps: 2, batch_size: 2, max_length: 200}\n")
                     .append("    output: {merge: false}\n");
         }

@@ -76,9 +76,9 @@ public final class DatasetFiles {
         ChatTemplate[] loaded = new ChatTemplate[1];
         return () -> {
             if (loaded[0] == null) {
-                Path dir = tokenizerDir.orElseThrow(() -> new ConfigException("conversational preference rows "
-                        + "(\"chosen\"/\"rejected\" as message lists) are rendered with the tokenizer's chat template; "
-                        + "this stage's base has no tokenizer to take it from"));
+                Path dir = tokenizerDir.orElseThrow(() -> new ConfigException("conversational preference and "
+                        + "tool-calling rows are rendered with the tokenizer's chat template; this stage's base has no "
+                        + "tokenizer to take it from"));
                 try (HfTokenizer tokenizer = HfTokenizer.load(dir)) {
                     loaded[0] = ChatTemplate.resolve(ChatTemplate.AUTO, "chat_template", tokenizer, dir::resolve);
                 }

@@ -20,7 +20,9 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>{@code chosen}+{@code rejected} (optional {@code prompt}) → {@link Example.Preference}; as message lists
  *       (TRL's conversational format, implicit or explicit prompt) rendered by {@link ConversationalPreferenceRows};
- *   <li>{@code messages} → {@link Example.Conversation} (roles system/user/assistant/tool);
+ *   <li>{@code messages} with {@code tools} or {@code tool_calls} (tool calling) → {@link Example.PromptCompletion}
+ *       rendered by {@link ToolCallRows}; other {@code messages} → {@link Example.Conversation} (roles
+ *       system/user/assistant/tool);
  *   <li>{@code conversations: [{from, value}]} (ShareGPT: from human/gpt/system/tool) → {@link Example.Conversation};
  *   <li>{@code instruction}+{@code output} (optional {@code input}; Alpaca) → {@link Example.PromptCompletion} with
  *       Alpaca-LoRA's prompt template ({@code tloen/alpaca-lora templates/alpaca.json});
@@ -77,6 +79,9 @@ public final class RowFormats {
             String prompt = present(row, "prompt") ? string(row, "prompt", where) : "";
             return new Example.Preference(prompt, string(row, "chosen", where), string(row, "rejected", where), source);
         }
+        if (ToolCallRows.isToolCall(row)) {
+            return ToolCallRows.example(row, source, where, templates);
+        }
         if (row.has("messages")) {
             return new Example.Conversation(messages(row.get("messages"), "messages", where), source);
         }
@@ -113,8 +118,8 @@ public final class RowFormats {
     }
 
     static ChatTemplate noTemplate() {
-        throw new ConfigException("conversational preference rows (\"chosen\"/\"rejected\" as message lists) are "
-                + "rendered with the tokenizer's chat template, and none was given to this reader");
+        throw new ConfigException("conversational preference and tool-calling rows are rendered with the tokenizer's "
+                + "chat template, and none was given to this reader");
     }
 
     /** A message list ({@code [{role, content}]}) in {@code field}; errors name {@code field[i]}. */

@@ -219,6 +219,36 @@ class DatasetFilesTest {
                         + "has no prompt; give one as \"prompt\" (a message list)");
     }
 
+    @Test
+    void toolCallingRowsRenderWithToolsAndTrainTheLastTurn() throws IOException {
+        Path tokenizer = temp.resolve("qwen-tok");
+        TokenizerFiles.writeByteLevel(tokenizer, List.of("<|im_end|>"), List.of(), null, "<|im_end|>", null);
+        String template;
+        try (var in = getClass().getResourceAsStream("/chat-templates/qwen2.5-instruct.jinja")) {
+            template = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(tokenizer.resolve("tokenizer_config.json").toFile());
+        config.put("chat_template", template);
+        json.writeValue(tokenizer.resolve("tokenizer_config.json").toFile(), config);
+        String tool = "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"Get the weather\", "
+                + "\"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}";
+        Path file = write("tools.jsonl", "{\"tools\": [" + tool + "], \"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"}, "
+                + "{\"role\": \"assistant\", \"tool_calls\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", "
+                + "\"arguments\": {\"city\": \"Paris\"}}}]}]}\n");
+
+        Example.PromptCompletion row = (Example.PromptCompletion) DatasetFiles.read(file,
+                DataOptions.DEFAULTS.withTokenizer(Optional.of(tokenizer))).examples().get(0);
+
+        // Python's Jinja2 renders Qwen2.5's template with these tools and messages to exactly these two parts.
+        assertThat(row.completion()).isEqualTo("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n"
+                + "</tool_call><|im_end|>\n");
+        assertThat(row.prompt()).startsWith("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful "
+                        + "assistant.\n\n# Tools\n\n")
+                .contains("<tools>\n" + tool + "\n</tools>")
+                .endsWith("<|im_start|>user\nWeather in Paris?<|im_end|>\n<|im_start|>assistant\n");
+    }
+
     private Path write(String name, String text) throws IOException {
         return Files.writeString(temp.resolve(name), text);
     }

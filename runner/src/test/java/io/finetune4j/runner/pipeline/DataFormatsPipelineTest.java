@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.finetune4j.runner.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every data layout trains a stage of the shipped tiny Llama for two steps: SFT on each file type and row
  * convention, DPO on TRL's conversational preference rows (implicit prompt, rendered with the tokenizer's
- * template; tiny-llama has none, so ChatML).
+ * template; tiny-llama has none, so ChatML), and SFT on tool-calling rows with a tool-aware template given by
+ * the stage's {@code tokenizer:}.
  */
 class DataFormatsPipelineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,6 +57,21 @@ class DataFormatsPipelineTest {
         String user = "{\"role\": \"user\", \"content\": \"1+1=\"}";
         Files.writeString(data.resolve("prefs.jsonl"), ("{\"chosen\": [U, {\"role\": \"assistant\", \"content\": \"2\"}], "
                 + "\"rejected\": [U, {\"role\": \"assistant\", \"content\": \"3\"}]}\n").replace("U", user).repeat(2));
+        // Tool calling: tiny-llama's tokenizer with a short template that renders tools and tool_calls (the real
+        // templates' tool preambles outgrow tiny-llama's 512 positions; they are tested in RealChatTemplatesTest)
+        Path toolTokenizer = Files.createDirectories(temp.resolve("tool-tokenizer"));
+        Files.copy(TINY_LLAMA.resolve("tokenizer.json"), toolTokenizer.resolve("tokenizer.json"));
+        ObjectNode tokenizerConfig = (ObjectNode) JSON.readTree(TINY_LLAMA.resolve("tokenizer_config.json").toFile());
+        tokenizerConfig.put("chat_template", "{% if tools %}tools:{% for t in tools %} {{ t.function.name }}{% endfor %}\n"
+                + "{% endif %}{% for m in messages %}{{ m.role + ': ' }}{% if m.tool_calls %}{% for c in m.tool_calls %}"
+                + "{{ c.function.name + (c.function.arguments | tojson) }}{% endfor %}{% else %}{{ m.content }}{% endif %}\n"
+                + "{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}");
+        JSON.writeValue(toolTokenizer.resolve("tokenizer_config.json").toFile(), tokenizerConfig);
+        String toolRow = "{\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"add\", \"parameters\": {\"type\": \"object\"}}}], "
+                + "\"messages\": [{\"role\": \"user\", \"content\": \"1+1?\"}, {\"role\": \"assistant\", \"tool_calls\": [{\"type\": "
+                + "\"function\", \"function\": {\"name\": \"add\", \"arguments\": {\"a\": 1, \"b\": 1}}}]}, {\"role\": \"tool\", "
+                + "\"content\": \"2\"}, {\"role\": \"assistant\", \"content\": \"2\"}]}\n";
+        Files.writeString(data.resolve("tools.jsonl"), toolRow.repeat(2));
         Files.createDirectories(data.resolve("hub/data"));
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
                 Statement statement = connection.createStatement()) {
@@ -77,14 +94,16 @@ class DataFormatsPipelineTest {
                 "{train: data/kto.jsonl}",
                 "{train: data/sharegpt.jsonl}",
                 "{train: data/chat.parquet}",
-                "dpo {train: data/prefs.jsonl}");
+                "dpo {train: data/prefs.jsonl}",
+                "tokenizer {train: data/tools.jsonl}");
         StringBuilder yaml = new StringBuilder("stages:\n");
         for (int i = 0; i < stages.size(); i++) {
             yaml.append("  - name: s").append(i).append('\n')
                     .append("    base: ").append(TINY_LLAMA).append('\n')
+                    .append(stages.get(i).startsWith("tokenizer ") ? "    tokenizer: " + toolTokenizer + "\n" : "")
                     .append("    method: {id: lora, r: 2, lora_alpha: 4}\n")
                     .append("    objective: ").append(stages.get(i).startsWith("dpo") ? "dpo" : "sft").append('\n')
-                    .append("    data: ").append(stages.get(i).replaceFirst("^dpo ", "")).append('\n')
+                    .append("    data: ").append(stages.get(i).replaceFirst("^(dpo|tokenizer) ", "")).append('\n')
                     .append("    training: {max_steps: 2, batch_size: 2, max_length: 200}\n")
                     .append("    output: {merge: false}\n");
         }

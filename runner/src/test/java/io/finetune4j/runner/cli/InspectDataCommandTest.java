@@ -2,12 +2,9 @@ package io.finetune4j.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.finetune4j.runner.Main;
+import io.finetune4j.runner.testing.Ft4jRun;
 import io.finetune4j.runner.testing.TinyProject;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,15 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 class InspectDataCommandTest {
     @TempDir
     Path temp;
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result ft4j(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = new Main(new PrintWriter(out, true), new PrintWriter(err, true), Optional.empty()).execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     private static String pipeline(String data, int maxLength) {
         return """
@@ -45,7 +33,7 @@ class InspectDataCommandTest {
         TinyProject project = new TinyProject(temp.resolve("project"));
         Path pipeline = project.write("pipeline.yaml", pipeline("data/train.jsonl", 32));
 
-        Result result = ft4j("inspect-data", pipeline.toString(), "--rows", "1", "--color", "never");
+        Ft4jRun result = Ft4jRun.of("inspect-data", pipeline.toString(), "--rows", "1", "--color", "never");
 
         assertThat(result.code()).as(result.err()).isZero();
         // "0+1=" is bytes 48 43 49 61 after BOS; the completion "1" is 49, then EOS.
@@ -64,7 +52,7 @@ class InspectDataCommandTest {
         TinyProject project = new TinyProject(temp.resolve("project"));
         Path pipeline = project.write("pipeline.yaml", pipeline("data/train.jsonl", 5));
 
-        Result result = ft4j("inspect-data", pipeline.toString(), "--rows", "1", "--color", "never");
+        Ft4jRun result = Ft4jRun.of("inspect-data", pipeline.toString(), "--rows", "1", "--color", "never");
 
         assertThat(result.code()).as(result.err()).isZero();
         assertThat(result.out()).contains("train.jsonl:1 (prompt/completion)\n  dropped: no target token left after "
@@ -80,7 +68,7 @@ class InspectDataCommandTest {
                 + "{\"role\": \"assistant\", \"content\": \"yo\"}]}\n");
         Path pipeline = project.write("pipeline.yaml", pipeline("data/chat.jsonl", 128));
 
-        Result result = ft4j("inspect-data", pipeline.toString(), "--color", "always");
+        Ft4jRun result = Ft4jRun.of("inspect-data", pipeline.toString(), "--color", "always");
 
         assertThat(result.code()).as(result.err()).isZero();
         // No chat_template in the tokenizer: ChatML. The assistant text and its end tag are trained, the newline
@@ -101,7 +89,7 @@ class InspectDataCommandTest {
         TinyProject project = new TinyProject(temp.resolve("project"));
         Path pipeline = project.write("pipeline.yaml", pipeline("data/train.jsonl", 32));
 
-        Result result = ft4j("inspect-data", pipeline.toString(), "--stage", "dpo");
+        Ft4jRun result = Ft4jRun.of("inspect-data", pipeline.toString(), "--stage", "dpo");
 
         assertThat(result.code()).isEqualTo(2);
         assertThat(result.err()).contains("--stage: no stage named 'dpo'; stages: [sft]");

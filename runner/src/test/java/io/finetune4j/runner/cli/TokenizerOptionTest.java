@@ -6,15 +6,12 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finetune4j.api.model.CausalLM;
-import io.finetune4j.runner.Main;
+import io.finetune4j.runner.testing.Ft4jRun;
 import io.finetune4j.runner.testing.TinyProject;
 import io.finetune4j.runtime.io.CheckpointWriter;
 import io.finetune4j.runtime.model.ModelFactory;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,15 +21,6 @@ class TokenizerOptionTest {
 
     @TempDir
     Path temp;
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result ft4j(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = new Main(new PrintWriter(out, true), new PrintWriter(err, true), Optional.empty()).execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     /** A random Llama checkpoint (the tiny project's config) saved without tokenizer files. */
     private Path bare(TinyProject project) {
@@ -50,9 +38,9 @@ class TokenizerOptionTest {
         Path bare = bare(project);
         String tok = project.dir().resolve("tok").toString();
 
-        Result byIds = ft4j("score", "--model", bare.toString(), "--ids", "104,105,33", "--json");
-        Result byText = ft4j("score", "--model", bare.toString(), "--tokenizer", tok, "--text", "hi!", "--json");
-        Result refused = ft4j("score", "--model", bare.toString(), "--text", "hi!");
+        Ft4jRun byIds = Ft4jRun.of("score", "--model", bare.toString(), "--ids", "104,105,33", "--json");
+        Ft4jRun byText = Ft4jRun.of("score", "--model", bare.toString(), "--tokenizer", tok, "--text", "hi!", "--json");
+        Ft4jRun refused = Ft4jRun.of("score", "--model", bare.toString(), "--text", "hi!");
 
         assertThat(byIds.code()).as(byIds.err()).isZero();
         assertThat(byText.code()).as(byText.err()).isZero();
@@ -61,7 +49,7 @@ class TokenizerOptionTest {
         // The byte-level tokenizer with <s> as BOS: "hi!" is [256, 104, 105, 33].
         assertThat(text.get("ids").toString()).isEqualTo("[256,104,105,33]");
         // The same ids score the same with or without a tokenizer.
-        Result idsWithTokenizer = ft4j("score", "--model", bare.toString(), "--tokenizer", tok, "--ids", "104,105,33", "--json");
+        Ft4jRun idsWithTokenizer = Ft4jRun.of("score", "--model", bare.toString(), "--tokenizer", tok, "--ids", "104,105,33", "--json");
         assertThat(JSON.readTree(idsWithTokenizer.out()).get("logprobs")).isEqualTo(ids.get("logprobs"));
         assertThat(refused.code()).isEqualTo(2);
         assertThat(refused.err()).contains(bare + ": text must be tokenized, but the checkpoint has no tokenizer")
@@ -73,7 +61,7 @@ class TokenizerOptionTest {
         TinyProject project = new TinyProject(temp.resolve("project"));
         Path bare = bare(project);
 
-        Result result = ft4j("generate", "--model", bare.toString(), "--prompt-ids", "1,2,3", "--max-new-tokens", "4", "--json");
+        Ft4jRun result = Ft4jRun.of("generate", "--model", bare.toString(), "--prompt-ids", "1,2,3", "--max-new-tokens", "4", "--json");
 
         assertThat(result.code()).as(result.err()).isZero();
         JsonNode line = JSON.readTree(result.out());
@@ -98,7 +86,7 @@ class TokenizerOptionTest {
                 """);
         Path run = temp.resolve("run");
 
-        Result result = ft4j("run", pipeline.toString(), "--output", run.toString());
+        Ft4jRun result = Ft4jRun.of("run", pipeline.toString(), "--output", run.toString());
 
         assertThat(result.code()).as(result.err()).isZero();
         assertThat(run.resolve("sft/model/tokenizer.json")).exists();

@@ -4,30 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import io.finetune4j.api.model.CausalLM;
-import io.finetune4j.runner.Main;
+import io.finetune4j.runner.testing.Ft4jRun;
 import io.finetune4j.runner.testing.TinyProject;
 import io.finetune4j.runtime.io.CheckpointWriter;
 import io.finetune4j.runtime.model.ModelFactory;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ValidateCommandTest {
     @TempDir
     Path temp;
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result ft4j(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = new Main(new PrintWriter(out, true), new PrintWriter(err, true), Optional.empty()).execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     @Test
     void aValidPipelineExitsZeroWithoutTraining() {
@@ -41,7 +29,7 @@ class ValidateCommandTest {
                     data: {train: data/train.jsonl, max_rows: 4}
                 """);
 
-        Result result = ft4j("validate", pipeline.toString());
+        Ft4jRun result = Ft4jRun.of("validate", pipeline.toString());
 
         assertThat(result.code()).as(result.err()).isZero();
         assertThat(result.out()).isEqualTo("stages[0] sft: method full, objective sft, 4 training rows from [train.jsonl]\n"
@@ -66,7 +54,7 @@ class ValidateCommandTest {
                     data: {train: data/train.jsonl}
                 """);
 
-        Result result = ft4j("validate", pipeline.toString());
+        Ft4jRun result = Ft4jRun.of("validate", pipeline.toString());
 
         assertThat(result.code()).isEqualTo(2);
         assertThat(result.err()).contains("stages[0].base: " + bare + " has no tokenizer (tokenizer.json, or vocab.json "
@@ -85,7 +73,7 @@ class ValidateCommandTest {
                     data: {train: data/train.jsonl, max_rows: 0, columns: {prompt: nope}}
                 """);
 
-        Result result = ft4j("validate", pipeline.toString());
+        Ft4jRun result = Ft4jRun.of("validate", pipeline.toString());
 
         assertThat(result.code()).isEqualTo(2);
         assertThat(result.err()).contains("stages[0].data.max_rows: must be > 0, was 0")

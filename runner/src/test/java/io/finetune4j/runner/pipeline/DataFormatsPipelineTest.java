@@ -5,16 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.finetune4j.runner.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.finetune4j.runner.testing.Ft4jRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,15 +27,6 @@ class DataFormatsPipelineTest {
 
     @TempDir
     Path temp;
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result ft4j(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = new Main(new PrintWriter(out, true), new PrintWriter(err, true), Optional.empty()).execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     @Test
     void eachFormatTrainsAStage() throws Exception {
@@ -110,7 +98,7 @@ class DataFormatsPipelineTest {
         Path pipeline = Files.writeString(temp.resolve("pipeline.yaml"), yaml);
         Path run = temp.resolve("run");
 
-        Result result = ft4j("run", pipeline.toString(), "--output", run.toString());
+        Ft4jRun result = Ft4jRun.of("run", pipeline.toString(), "--output", run.toString());
 
         assertThat(result.code()).as(result.err()).isZero();
         List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));

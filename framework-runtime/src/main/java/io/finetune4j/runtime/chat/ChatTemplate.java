@@ -22,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jinjava.javax.el.CompositeELResolver;
 
@@ -42,16 +41,17 @@ public final class ChatTemplate {
     public static final String AUTO = "auto";
 
     private static final Pattern GENERATION_BLOCK = Pattern.compile("\\{%[-+]?\\s*generation\\s*-?%}");
-    /** {@code {% for x in items if condition %}}: jinjava reads it as an inline if and loops over nothing. */
-    private static final Pattern LOOP_FILTER = Pattern.compile("\\{%[-+]?\\s*for\\s((?:(?!%}).)*?\\sin\\s(?:(?!%}).)*?\\sif\\s(?:(?!%}).)*)%}", Pattern.DOTALL);
 
     private final String source;
+    /** {@link #source} rewritten where jinjava reads Jinja differently ({@link JinjaSyntax}, {@link LoopFilters}). */
+    private final String rendered;
     private final String origin;
     private final Map<String, Object> variables;
     private final Jinjava jinjava;
 
     private ChatTemplate(String source, String origin, Map<String, String> specialTokens) {
         this.source = source;
+        this.rendered = LoopFilters.rewrite(JinjaSyntax.rewrite(source));
         this.origin = origin;
         this.variables = Map.copyOf(specialTokens);
         CompositeELResolver resolvers = new CompositeELResolver();
@@ -67,6 +67,7 @@ public final class ChatTemplate {
                 .build());
         jinjava.getGlobalContext().registerTag(new GenerationTag());
         jinjava.getGlobalContext().registerFilter(new PythonJsonFilter());
+        jinjava.getGlobalContext().registerExpTest(new PythonIterableTest());
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
                 "", "raise_exception", TemplateFunctions.class, "raiseException", Object.class));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition(
@@ -76,15 +77,6 @@ public final class ChatTemplate {
 
     /** Constructs jinjava accepts but renders differently from Python's Jinja, reported as errors. */
     private void rejectWhatJinjavaWouldMisrender() {
-        Matcher loopFilter = LOOP_FILTER.matcher(source);
-        while (loopFilter.find()) {
-            if (!loopFilter.group(1).matches("(?s).*\\selse\\s.*")) { // "in (a if c else b)" is an inline if
-                throw new ConfigException(String.format(Locale.ROOT, "chat template %s, template line %d: loop filters"
-                        + " ('{%% for x in items if condition %%}') are not supported by the Jinja engine here;"
-                        + " write '{%% for x in items %%}{%% if condition %%}...{%% endif %%}{%% endfor %%}' or"
-                        + " '| selectattr(...)' instead", origin, lineOf(source, loopFilter.start())));
-            }
-        }
         // Python's Jinja rejects an unknown filter when it compiles the template; jinjava would print the
         // unfiltered value.
         for (TemplateFilters.Use use : TemplateFilters.uses(source)) {
@@ -181,22 +173,42 @@ public final class ChatTemplate {
      *     template's origin and line
      */
     public RenderedChat render(List<Example.Message> messages, boolean addGenerationPrompt) {
-        boolean tracked = hasGenerationBlocks();
         List<Map<String, Object>> rows = new ArrayList<>(messages.size());
         for (Example.Message message : messages) {
-            if (tracked && (hasMarker(message.role()) || hasMarker(message.content()))) {
-                throw new ConfigException("a message contains U+FDD0 or U+FDD1, Unicode noncharacters that the"
-                        + " {% generation %} block of chat template " + origin + " reserves");
-            }
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("role", message.role());
             row.put("content", message.content());
             rows.add(row);
         }
-        Map<String, Object> context = new LinkedHashMap<>(variables);
-        context.put("messages", rows);
+        return render(rows, Map.of(), addGenerationPrompt);
+    }
+
+    /**
+     * Renders messages given as mappings, with whatever fields transformers' message dicts carry ({@code role},
+     * {@code content}, {@code tool_calls}, {@code tool_call_id}, ...), and extra template variables, as
+     * {@code apply_chat_template(messages, tools=..., add_generation_prompt=..., **kwargs)} does:
+     * {@code variables} holds {@code tools} (a list of JSON-schema mappings), {@code date_string} and the like.
+     * Nested values are maps, lists, strings, numbers and booleans, as JSON parsing gives them.
+     *
+     * @throws ConfigException as {@link #render(List, boolean)}
+     */
+    public RenderedChat render(List<? extends Map<String, ?>> messages, Map<String, ?> variables, boolean addGenerationPrompt) {
+        boolean tracked = hasGenerationBlocks();
+        if (tracked) {
+            for (Map<String, ?> message : messages) {
+                for (Object value : message.values()) {
+                    if (value instanceof String text && hasMarker(text)) {
+                        throw new ConfigException("a message contains U+FDD0 or U+FDD1, Unicode noncharacters that the"
+                                + " {% generation %} block of chat template " + origin + " reserves");
+                    }
+                }
+            }
+        }
+        Map<String, Object> context = new LinkedHashMap<>(this.variables);
+        context.putAll(variables);
+        context.put("messages", new ArrayList<>(messages));
         context.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result = jinjava.renderForResult(source, context);
+        RenderResult result = jinjava.renderForResult(rendered, context);
         for (TemplateError error : result.getErrors()) {
             // jinjava reports some syntax errors (a stray end tag) as warnings; Python's Jinja refuses them
             if (error.getSeverity() == TemplateError.ErrorType.FATAL
@@ -205,14 +217,6 @@ public final class ChatTemplate {
             }
         }
         return tracked ? spans(result.getOutput()) : new RenderedChat(result.getOutput(), List.of());
-    }
-
-    private static int lineOf(String text, int offset) {
-        int line = 1;
-        for (int i = 0; i < offset; i++) {
-            line += text.charAt(i) == '\n' ? 1 : 0;
-        }
-        return line;
     }
 
     private static boolean hasMarker(String text) {

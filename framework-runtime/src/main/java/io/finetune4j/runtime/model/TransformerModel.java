@@ -99,20 +99,19 @@ final class TransformerModel implements CausalLM, ModelParts {
             TextTokenizer tokenizer, boolean ownsTokenizer, Path tokenizerDir, NDManager manager, String source) {
         Map<String, NDArray> ordered = new LinkedHashMap<>(tensors);
         Architecture architecture = architecture(config, ordered, manager, source);
-        List<TensorSpec> specs = architecture.tensorSpecs();
-        List<String> problems = new ArrayList<>();
-        for (TensorSpec spec : specs) {
-            NDArray tensor = ordered.get(spec.name());
-            if (tensor == null) {
-                problems.add(source + ": missing tensor '" + spec.name() + "' (expected shape " + TensorSpec.format(spec.shape()) + ")");
-            } else if (!tensor.getShape().equals(spec.shape())) {
-                problems.add(source + ": tensor '" + spec.name() + "' has shape " + TensorSpec.format(tensor.getShape())
-                        + ", expected " + TensorSpec.format(spec.shape()) + " from config.json");
+        Map<String, NDArray> tied = CheckpointKeys.tieStoredHead(ordered, architecture);
+        Map<String, DataType> stored = storedTypes == null ? Map.of() : storedTypes;
+        if (tied != ordered) {
+            ordered = new LinkedHashMap<>(tied);
+            String embedding = architecture.embeddingName();
+            stored = new LinkedHashMap<>(stored);
+            DataType headType = stored.remove(CheckpointKeys.HEAD);
+            if (headType != null) {
+                stored.put(embedding, headType);
             }
+            architecture = architecture(config, ordered, manager, source);
         }
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
+        CheckpointKeys.check(ordered, architecture, source);
         for (Map.Entry<String, NDArray> entry : ordered.entrySet()) {
             NDArray tensor = entry.getValue();
             // The forward is float32 (bf16 aborts the JVM on CPU); non-float buffers stay as they are.
@@ -123,12 +122,7 @@ final class TransformerModel implements CausalLM, ModelParts {
                 entry.setValue(converted);
             }
         }
-        List<String> unused = new ArrayList<>(ordered.keySet());
-        specs.forEach(spec -> unused.remove(spec.name()));
-        if (!unused.isEmpty()) {
-            LOG.debug("{}: {} tensors are not read by the forward and are kept as loaded: {}", source, unused.size(), unused);
-        }
-        Map<String, DataType> types = storedTypes == null ? Map.of() : Map.copyOf(storedTypes);
+        Map<String, DataType> types = Map.copyOf(stored);
         return new TransformerModel(config, architecture, ordered, types, tokenizer, ownsTokenizer, tokenizerDir, manager);
     }
 

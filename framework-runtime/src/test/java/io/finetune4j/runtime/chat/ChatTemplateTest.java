@@ -201,13 +201,16 @@ class ChatTemplateTest {
     }
 
     @Test
-    void rejectsLoopFiltersThatJinjavaWouldSilentlySkip() {
-        String filtered = "x\n{% for m in messages if m['role'] == 'user' %}{{ m['content'] }}{% endfor %}";
+    void loopFiltersFilterBeforeTheLoopCountsAsInPython() {
+        // Python's Jinja: the filter runs first, so loop.last and loop.index see only the kept items.
+        String filtered = "x\n{% for m in messages if m['role'] == 'user' %}{{ loop.index }}{{ m['content'] }}"
+                + "{% if not loop.last %},{% endif %}{% endfor %}";
+        String unpacked = "{% for key, val in {'a': 1, 'return': 2, 'b': 3}.items() if key != 'return' %}{{ key }}={{ val }}"
+                + "{% if not loop.last %};{% endif %}{% endfor %}";
         String inlineIf = "{% for m in (messages if add_generation_prompt else messages[1:]) %}{{ m['role'] }};{% endfor %}";
 
-        assertThatThrownBy(() -> ChatTemplate.of(filtered, "t.jinja", Map.of()))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("chat template t.jinja, template line 2: loop filters");
+        assertThat(render(filtered, Map.of(), CHAT, false)).isEqualTo("x\n1 Hi there ,2Bye");
+        assertThat(render(unpacked, Map.of(), CHAT, false)).isEqualTo("a=1;b=3");
         assertThat(render(inlineIf, Map.of(), CHAT, false)).isEqualTo("user;assistant;user;");
     }
 

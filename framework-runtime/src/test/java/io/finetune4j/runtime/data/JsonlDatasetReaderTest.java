@@ -105,7 +105,8 @@ class JsonlDatasetReaderTest {
     void rejectsALineWithoutKnownKeysListingTheConventions() throws IOException {
         assertFails("train.jsonl:1: no recognised keys in [input, output]; a line needs one of "
                         + "{\"text\"}, {\"prompt\", \"completion\"}, {\"messages\"}, "
-                        + "{\"prompt\", \"chosen\", \"rejected\"}, {\"prompt\", \"label\"}, {\"prompt\"}",
+                        + "{\"prompt\", \"chosen\", \"rejected\"}, {\"prompt\", \"label\"}, {\"prompt\"}, "
+                        + "{\"instruction\", \"output\"} (Alpaca), {\"conversations\"} (ShareGPT)",
                 "{\"input\": \"a\", \"output\": \"b\"}");
     }
 

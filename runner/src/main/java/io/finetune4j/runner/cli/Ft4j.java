@@ -3,6 +3,8 @@ package io.finetune4j.runner.cli;
 import static java.util.Objects.requireNonNull;
 
 import io.finetune4j.bench.BenchPlugins;
+import io.finetune4j.runner.config.PipelineValidation;
+import io.finetune4j.runner.inspect.DataInspection;
 import io.finetune4j.runner.eval.EvalService;
 import io.finetune4j.runner.model.GenerationService;
 import io.finetune4j.runner.model.MergeService;
@@ -22,10 +24,15 @@ public final class Ft4j {
     private final MergeService merging;
     private final RegistryBenchPlugins bench;
     private final LoadedPlugins registry;
+    private final PipelineValidation validation;
+    private final DataInspection inspection;
 
     @Inject
     public Ft4j(PipelineRunner pipelines, GenerationService generation, ScoringService scoring, PluginTable plugins,
-                EvalService evaluation, MergeService merging, RegistryBenchPlugins bench, LoadedPlugins registry) {
+                EvalService evaluation, MergeService merging, RegistryBenchPlugins bench, LoadedPlugins registry,
+                PipelineValidation validation, DataInspection inspection) {
+        this.validation = requireNonNull(validation, "validation is null");
+        this.inspection = requireNonNull(inspection, "inspection is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.bench = requireNonNull(bench, "bench is null");
         this.merging = requireNonNull(merging, "merging is null");
@@ -34,6 +41,16 @@ public final class Ft4j {
         this.scoring = requireNonNull(scoring, "scoring is null");
         this.plugins = requireNonNull(plugins, "plugins is null");
         this.evaluation = requireNonNull(evaluation, "evaluation is null");
+    }
+
+    /** {@code ft4j validate}. */
+    public PipelineValidation validation() {
+        return validation;
+    }
+
+    /** {@code ft4j inspect-data}. */
+    public DataInspection inspection() {
+        return inspection;
     }
 
     public PipelineRunner pipelines() {

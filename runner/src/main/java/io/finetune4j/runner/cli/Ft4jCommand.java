@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Fine-tune and align language models on the JVM.",
-        subcommands = {RunCommand.class, GenerateCommand.class, ScoreCommand.class, EvalCommand.class, MergeCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, InspectDataCommand.class, GenerateCommand.class, ScoreCommand.class, EvalCommand.class, MergeCommand.class,
                 GenerationBenchCommand.class, PluginsCommand.class, MetricsCommand.class, BenchCommand.class,
                 PreferenceBenchCommand.class, DemoDataCommand.class, HelpCommand.class})
 public final class Ft4jCommand {

@@ -3,6 +3,7 @@ package io.finetune4j.runner.cli;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.runtime.generate.GenerationConfig;
 import java.nio.file.Path;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,8 +15,18 @@ public final class GenerateCommand implements Action {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory.")
     Path model;
 
-    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt.")
-    String prompt;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    /** Exactly one of a text or token ids. */
+    static final class Prompt {
+        @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The prompt.")
+        String text;
+
+        @Option(names = "--prompt-ids", required = true, split = ",", paramLabel = "ID",
+                description = "The prompt as token ids: 1,2,3 (no tokenizer needed).")
+        long[] ids;
+    }
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64",
             description = "At most this many new tokens (default: ${DEFAULT-VALUE}).")
@@ -36,13 +47,16 @@ public final class GenerateCommand implements Action {
     @Mixin
     AdapterOptions adapters;
 
+    @Mixin
+    TokenizerOption tokenizer;
+
     @Option(names = "--json", description = "Print {\"prompt_ids\": [...], \"output_ids\": [...], \"text\": \"...\"}.")
     boolean json;
 
     @Override
     public int run(Ft4j app) {
         GenerationConfig config = config();
-        app.generation().generate(model, adapters.selection(), prompt, config, json);
+        app.generation().generate(model, tokenizer.dir(), adapters.selection(), prompt.text, prompt.ids, config, json);
         return 0;
     }
 

@@ -2,6 +2,7 @@ package io.finetune4j.runner.cli;
 
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ft4j merge --model DIR --adapter DIR --output DIR [--json]}. */
@@ -18,12 +19,15 @@ public final class MergeCommand implements Action {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "Where the merged checkpoint goes (new).")
     Path output;
 
+    @Mixin
+    TokenizerOption tokenizer;
+
     @Option(names = "--json", description = "Print {\"output\": dir, \"probe_tokens\": n, \"max_abs_logit_difference\": x}.")
     boolean json;
 
     @Override
     public int run(Ft4j app) {
-        app.merging().merge(model, adapter, output, json);
+        app.merging().merge(model, tokenizer.dir(), adapter, output, json);
         return 0;
     }
 }

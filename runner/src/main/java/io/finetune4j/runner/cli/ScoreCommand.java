@@ -20,6 +20,9 @@ public final class ScoreCommand implements Action {
     @Mixin
     AdapterOptions adapters;
 
+    @Mixin
+    TokenizerOption tokenizer;
+
     @Option(names = "--json", description = "Print {\"ids\": [...], \"logprobs\": [null, ...], \"perplexity\": x}.")
     boolean json;
 
@@ -38,7 +41,7 @@ public final class ScoreCommand implements Action {
         ScoringService.Input what = input.text != null
                 ? new ScoringService.Input.Text(input.text)
                 : new ScoringService.Input.Ids(input.ids);
-        app.scoring().score(model, adapters.selection(), what, json);
+        app.scoring().score(model, tokenizer.dir(), adapters.selection(), what, json);
         return 0;
     }
 }

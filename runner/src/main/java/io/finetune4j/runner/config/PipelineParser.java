@@ -62,7 +62,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 public final class PipelineParser {
     static final List<String> TOP_KEYS = List.of("name", "seed", "stages");
     static final List<String> STAGE_KEYS =
-            List.of("name", "base", "method", "objective", "reward", "data", "training", "evaluators", "output");
+            List.of("name", "base", "tokenizer", "method", "objective", "reward", "data", "training", "evaluators",
+                    "output");
     static final long DEFAULT_SEED = 42;
     private static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9._-]+");
 

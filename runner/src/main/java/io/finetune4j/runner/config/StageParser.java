@@ -14,8 +14,10 @@ import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
 import io.finetune4j.api.reward.RewardFunctionProvider;
-import io.finetune4j.runtime.data.JsonlDatasetReader;
+import io.finetune4j.runtime.data.DataOptions;
+import io.finetune4j.runtime.data.DatasetFiles;
 import io.finetune4j.runtime.io.ModelConfigJson;
+import io.finetune4j.runtime.tokenizer.IdsOnlyTokenizer;
 import io.finetune4j.runtime.train.DivergenceConfig;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.io.IOException;
@@ -50,6 +52,8 @@ final class StageParser {
     private final BaseParser bases;
     /** Per parsed stage, the positions its model can read (max_position_embeddings of its root config.json). */
     private final Map<Integer, Integer> positions = new HashMap<>();
+    /** Each parsed stage's tokenizer directory, by index: what a later {@code previous} or {@code stage:NAME} inherits. */
+    private final Map<Integer, Path> tokenizerDirs = new HashMap<>();
 
     StageParser(Path dir, long seed, Map<String, MethodProvider<?>> methods,
                 Map<String, ObjectiveProvider<?>> objectives, Map<String, EvaluatorProvider<?>> evaluators,
@@ -88,8 +92,11 @@ final class StageParser {
         if (stage.has("reward") && !stage.get("reward").isNull()) {
             reward = plugin("reward function", stage.get("reward"), rewards, List.of(), problems.child("reward"));
         }
+        Optional<Path> tokenizer = tokenizer(stage, problems);
+        Optional<Path> tokenizerDir = tokenizer.or(() -> base.flatMap(spec -> baseTokenizer(spec, index, names)));
+        tokenizerDir.ifPresent(found -> tokenizerDirs.put(index, found));
         List<Path> trainFiles = new ArrayList<>();
-        List<Dataset> trainData = data(stage, trainFiles, problems);
+        List<Dataset> trainData = data(stage, trainFiles, tokenizerDir, problems);
         Optional<ObjectNode> trainingNode = YamlFields.mapping(stage, "training", problems);
         OptionalInt modelPositions = base.map(b -> positions(index, b, names)).orElse(OptionalInt.empty());
         modelPositions.ifPresent(limit -> positions.put(index, limit));
@@ -101,7 +108,37 @@ final class StageParser {
         }
         return Optional.of(new StageSpec(index, name, base.orElseThrow(), method.orElseThrow(),
                 objective.orElseThrow(), trainFiles, trainData, training.orElseThrow(), maxLength,
-                evaluatorSpecs, merge, reward, dir));
+                evaluatorSpecs, merge, reward, dir, tokenizer));
+    }
+
+    /** Where the base's tokenizer files are: its checkpoint, its init tokenizer, or what the stage it continues had. */
+    private Optional<Path> baseTokenizer(BaseSpec base, int index, Map<String, Integer> names) {
+        if (base instanceof BaseSpec.Checkpoint checkpoint) {
+            return Optional.of(checkpoint.dir()).filter(IdsOnlyTokenizer::hasTokenizerFiles);
+        }
+        if (base instanceof BaseSpec.RandomInit init) {
+            return Optional.of(init.tokenizer());
+        }
+        Integer earlier = base instanceof BaseSpec.Stage named ? names.get(named.name()) : Integer.valueOf(index - 1);
+        return Optional.ofNullable(earlier == null ? null : tokenizerDirs.get(earlier));
+    }
+
+    /** {@code tokenizer: DIR}: a directory with tokenizer.json (or vocab.json + merges.txt), relative to the pipeline file. */
+    private Optional<Path> tokenizer(ObjectNode stage, ConfigProblems problems) {
+        Optional<String> raw = YamlFields.string(stage, "tokenizer", problems);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        Path resolved = dir.resolve(raw.get()).normalize();
+        if (!Files.isDirectory(resolved)) {
+            problems.add("tokenizer", "no such directory: %s (resolved to %s)", raw.get(), resolved);
+            return Optional.empty();
+        }
+        if (!IdsOnlyTokenizer.hasTokenizerFiles(resolved)) {
+            problems.add("tokenizer", "%s has no tokenizer.json (nor vocab.json + merges.txt)", resolved);
+            return Optional.empty();
+        }
+        return Optional.of(resolved);
     }
 
     /**
@@ -198,7 +235,7 @@ final class StageParser {
         return problems.messages().size() > before ? Optional.empty() : config.map(bound -> bound);
     }
 
-    private List<Dataset> data(ObjectNode stage, List<Path> files, ConfigProblems problems) {
+    private List<Dataset> data(ObjectNode stage, List<Path> files, Optional<Path> tokenizerDir, ConfigProblems problems) {
         if (!stage.has("data") || stage.get("data").isNull()) {
             problems.add("data", "missing; expected {train: [file.jsonl, ...]}");
             return List.of();
@@ -208,7 +245,8 @@ final class StageParser {
             return List.of();
         }
         ConfigProblems at = problems.child("data");
-        ConfigBinder.rejectUnknownKeys(data.get(), List.of("train"), at);
+        ConfigBinder.rejectUnknownKeys(data.get(), List.of("train", "columns", "split", "max_rows", "shuffle_seed"), at);
+        DataOptions options = dataOptions(data.get(), at).withTokenizer(tokenizerDir);
         JsonNode trainNode = data.get().get("train");
         if (trainNode == null || trainNode.isNull()) {
             at.add("train", "missing; expected one or more JSONL files");
@@ -258,8 +296,8 @@ final class StageParser {
                 continue;
             }
             double partWeight = weight;
-            Optional<Path> file = existingFile(raw, key, at);
-            file.flatMap(path -> read(path, key, at)).ifPresent(dataset -> {
+            Optional<Path> file = existingData(raw, key, at);
+            file.flatMap(path -> read(path, options, key, at)).ifPresent(dataset -> {
                 files.add(file.get());
                 datasets.add(dataset);
                 parts.add(new DataMixture.Part(dataset, partWeight));
@@ -280,9 +318,37 @@ final class StageParser {
         return Optional.of(resolved);
     }
 
-    private static Optional<Dataset> read(Path file, String key, ConfigProblems problems) {
+    /** A data file or a Hub-style dataset directory. */
+    private Optional<Path> existingData(String raw, String key, ConfigProblems problems) {
+        Path resolved = dir.resolve(raw).normalize();
+        if (!Files.isRegularFile(resolved) && !Files.isDirectory(resolved)) {
+            problems.add(key, "no such file: %s (resolved to %s)", raw, resolved);
+            return Optional.empty();
+        }
+        return Optional.of(resolved);
+    }
+
+    /** {@code data.columns}, {@code data.split}, {@code data.max_rows}, {@code data.shuffle_seed}. */
+    private static DataOptions dataOptions(ObjectNode data, ConfigProblems problems) {
+        Map<String, String> columns = new java.util.LinkedHashMap<>();
+        YamlFields.mapping(data, "columns", problems).ifPresent(mapping -> mapping.fields().forEachRemaining(entry -> {
+            if (entry.getValue().isTextual()) {
+                columns.put(entry.getKey(), entry.getValue().textValue());
+            } else {
+                problems.child("columns").add(entry.getKey(), "must be the name of a column of the file, was %s",
+                        TypeNames.describeValue(entry.getValue()));
+            }
+        }));
+        String split = YamlFields.string(data, "split", problems).orElse("train");
+        Optional<Long> maxRows = YamlFields.integer(data, "max_rows", problems);
+        maxRows.ifPresent(rows -> problems.check(rows > 0 && rows <= Integer.MAX_VALUE, "max_rows", "must be > 0, was %d", rows));
+        Optional<Long> seed = YamlFields.integer(data, "shuffle_seed", problems);
+        return new DataOptions(columns, split, maxRows.map(rows -> (int) Math.max(1, Math.min(Integer.MAX_VALUE, rows))), seed);
+    }
+
+    private static Optional<Dataset> read(Path file, DataOptions options, String key, ConfigProblems problems) {
         try {
-            return Optional.of(JsonlDatasetReader.read(file));
+            return Optional.of(DatasetFiles.read(file, options));
         } catch (ConfigException e) {
             for (String problem : e.problems()) {
                 problems.add(key, problem);
@@ -420,8 +486,8 @@ final class StageParser {
             }
             return Optional.empty();
         }
-        Optional<Path> file = existingFile(rawData.get(), "data", problems);
-        Optional<Dataset> dataset = file.flatMap(path -> read(path, "data", problems));
+        Optional<Path> file = existingData(rawData.get(), "data", problems);
+        Optional<Dataset> dataset = file.flatMap(path -> read(path, DataOptions.DEFAULTS, "data", problems));
         if (plugin.isEmpty() || dataset.isEmpty()) {
             return Optional.empty();
         }

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param merge {@code output.merge}; empty means "when the method can merge"
  * @param reward the stage's {@code reward:} function (PPO, GRPO), if it names one
  * @param pipelineDir the pipeline file's directory, against which plugins' relative paths resolve
+ * @param tokenizer the stage's {@code tokenizer:} directory, when the base's own tokenizer files are not used
  */
 public record StageSpec(
         int index,
@@ -34,7 +35,17 @@ public record StageSpec(
         List<EvaluatorSpec> evaluators,
         Optional<Boolean> merge,
         Optional<PluginChoice<RewardFunctionProvider<?>>> reward,
-        Path pipelineDir) {
+        Path pipelineDir,
+        Optional<Path> tokenizer) {
+
+    /** A stage that uses its base checkpoint's tokenizer. */
+    public StageSpec(int index, String name, BaseSpec base, PluginChoice<MethodProvider<?>> method,
+            PluginChoice<ObjectiveProvider<?>> objective, List<Path> trainFiles, List<Dataset> trainData,
+            TrainingConfig training, int maxLength, List<EvaluatorSpec> evaluators, Optional<Boolean> merge,
+            Optional<PluginChoice<RewardFunctionProvider<?>>> reward, Path pipelineDir) {
+        this(index, name, base, method, objective, trainFiles, trainData, training, maxLength, evaluators, merge, reward,
+                pipelineDir, Optional.empty());
+    }
 
     public StageSpec {
         trainFiles = List.copyOf(trainFiles);

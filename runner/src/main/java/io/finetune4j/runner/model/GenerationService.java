@@ -2,12 +2,14 @@ package io.finetune4j.runner.model;
 
 import static java.util.Objects.requireNonNull;
 
+import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.console.JsonLine;
 import io.finetune4j.runtime.generate.GenerationConfig;
 import io.finetune4j.runtime.generate.GenerationResult;
 import io.finetune4j.runtime.generate.Generator;
+import io.finetune4j.runtime.tokenizer.IdsOnlyTokenizer;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -33,12 +35,24 @@ public final class GenerationService {
      */
     public GenerationResult generate(Path modelDir, AdapterLoader.Selection adapter, String prompt, GenerationConfig config,
                                      boolean json) {
-        try (ModelHandle handle = models.load(modelDir, "--model")) {
+        return generate(modelDir, null, adapter, prompt, null, config, json);
+    }
+
+    /**
+     * Like {@link #generate(Path, AdapterLoader.Selection, String, GenerationConfig, boolean)} with the tokenizer of
+     * {@code tokenizerDir} when not null, from {@code promptIds} as given when not null (then a checkpoint without
+     * tokenizer files works: {@code text} is null and the plain output prints the ids).
+     */
+    public GenerationResult generate(Path modelDir, Path tokenizerDir, AdapterLoader.Selection adapter, String prompt,
+                                     long[] promptIds, GenerationConfig config, boolean json) {
+        try (ModelHandle handle = models.load(modelDir, tokenizerDir, "--model")) {
             CausalLM model = handle.model();
             adapters.load(model, adapter);
-            long[] promptIds = model.tokenizer().encode(prompt, true);
-            GenerationResult result = Generator.generate(model, promptIds, config);
-            String text = model.tokenizer().decode(result.outputIds(), true);
+            long[] ids = promptIds != null ? checkIds(promptIds, model.config().vocabSize())
+                    : model.tokenizer().encode(prompt, true);
+            GenerationResult result = Generator.generate(model, ids, config);
+            String text = model.tokenizer() instanceof IdsOnlyTokenizer ? null
+                    : model.tokenizer().decode(result.outputIds(), true);
             if (json) {
                 Map<String, Object> line = new LinkedHashMap<>();
                 line.put("prompt_ids", result.promptIds());
@@ -46,9 +60,19 @@ public final class GenerationService {
                 line.put("text", text);
                 console.result(JsonLine.of(line));
             } else {
-                console.result(text);
+                console.result(text != null ? text : java.util.Arrays.toString(result.outputIds()));
             }
             return result;
         }
+    }
+
+    private static long[] checkIds(long[] ids, int vocabSize) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabSize) {
+                throw new ConfigException(String.format(
+                        "--prompt-ids: id %d at position %d is outside the vocabulary [0, %d)", ids[i], i, vocabSize));
+            }
+        }
+        return ids;
     }
 }

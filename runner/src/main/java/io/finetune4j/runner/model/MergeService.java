@@ -11,6 +11,7 @@ import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
 import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.console.JsonLine;
+import io.finetune4j.runtime.tokenizer.IdsOnlyTokenizer;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,17 +40,22 @@ public final class MergeService {
 
     /** Merges {@code adapterDir} into {@code modelDir} and saves the result to {@code output}; returns the max logit difference. */
     public double merge(Path modelDir, Path adapterDir, Path output, boolean json) {
+        return merge(modelDir, null, adapterDir, output, json);
+    }
+
+    /** {@link #merge(Path, Path, Path, boolean)} with the tokenizer of {@code tokenizerDir} (saved with the result) when not null. */
+    public double merge(Path modelDir, Path tokenizerDir, Path adapterDir, Path output, boolean json) {
         if (Files.exists(output.resolve("config.json"))) {
             throw new ConfigException("--output: " + output + " already holds a model; choose a new directory");
         }
-        try (ModelHandle handle = models.load(modelDir, "--model")) {
+        try (ModelHandle handle = models.load(modelDir, tokenizerDir, "--model")) {
             CausalLM model = handle.model();
             Method method = adapters.load(model, adapterDir);
             if (!method.canMerge()) {
                 throw new ConfigException(String.format("--adapter: the %s adapter in %s cannot be merged into the "
                         + "base weights; use it with --adapter instead", method.getClass().getSimpleName(), adapterDir));
             }
-            long[] probe = model.tokenizer().encode(PROBE, true);
+            long[] probe = probe(model);
             float[] adapted = logits(model, probe);
             method.mergeAndUnload();
             float[] merged = logits(model, probe);
@@ -71,6 +77,14 @@ public final class MergeService {
             }
             return maxDiff;
         }
+    }
+
+    /** The probe text's ids, or the first ids of the vocabulary when the checkpoint has no tokenizer files. */
+    private static long[] probe(CausalLM model) {
+        if (model.tokenizer() instanceof IdsOnlyTokenizer) {
+            return java.util.stream.LongStream.range(0, Math.min(16, model.config().vocabSize())).toArray();
+        }
+        return model.tokenizer().encode(PROBE, true);
     }
 
     private static float[] logits(CausalLM model, long[] ids) {

@@ -26,10 +26,21 @@ public final class ModelStore {
 
     /** A Hugging Face checkpoint directory; a {@link ConfigException} names a missing directory. */
     public ModelHandle load(Path dir, String what) {
+        return load(dir, null, what);
+    }
+
+    /**
+     * Like {@link #load(Path, String)} with the tokenizer of {@code tokenizerDir} ({@code --tokenizer},
+     * {@code tokenizer:}) when not null; without one a checkpoint lacking tokenizer files still loads for ids.
+     */
+    public ModelHandle load(Path dir, Path tokenizerDir, String what) {
         if (!Files.isDirectory(dir)) {
             throw new ConfigException(what + ": no such model directory: " + dir.toAbsolutePath());
         }
-        return new ModelHandle(ModelLoader.load(dir, device.resolve()), List.of());
+        if (tokenizerDir != null && !Files.isDirectory(tokenizerDir)) {
+            throw new ConfigException("tokenizer: no such directory: " + tokenizerDir.toAbsolutePath());
+        }
+        return new ModelHandle(ModelLoader.load(dir, tokenizerDir, device.resolve()), List.of());
     }
 
     /** Random weights of the architecture in {@code configFile} with the tokenizer of {@code tokenizerDir}. */

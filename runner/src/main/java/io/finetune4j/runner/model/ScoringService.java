@@ -7,6 +7,7 @@ import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.console.JsonLine;
 import io.finetune4j.runtime.generate.TokenScorer;
+import io.finetune4j.runtime.tokenizer.IdsOnlyTokenizer;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,7 +40,12 @@ public final class ScoringService {
      * log-probability. Perplexity is {@code exp} of the mean negative log-probability of tokens 1..n-1.
      */
     public double[] score(Path modelDir, AdapterLoader.Selection adapter, Input input, boolean json) {
-        try (ModelHandle handle = models.load(modelDir, "--model")) {
+        return score(modelDir, null, adapter, input, json);
+    }
+
+    /** {@link #score(Path, AdapterLoader.Selection, Input, boolean)} with the tokenizer of {@code tokenizerDir} when not null. */
+    public double[] score(Path modelDir, Path tokenizerDir, AdapterLoader.Selection adapter, Input input, boolean json) {
+        try (ModelHandle handle = models.load(modelDir, tokenizerDir, "--model")) {
             CausalLM model = handle.model();
             adapters.load(model, adapter);
             long[] ids = input instanceof Input.Text text
@@ -60,9 +66,11 @@ public final class ScoringService {
                 console.result(JsonLine.of(line));
             } else {
                 for (int i = 0; i < ids.length; i++) {
-                    String token = model.tokenizer().decode(new long[] {ids[i]}, false);
+                    // Without tokenizer files there is no text to show: the id column says it all.
+                    String token = model.tokenizer() instanceof IdsOnlyTokenizer
+                            ? "" : printable(model.tokenizer().decode(new long[] {ids[i]}, false));
                     console.result(String.format(Locale.ROOT, "%5d %8d %10s  %s", i, ids[i],
-                            i == 0 ? "-" : String.format(Locale.ROOT, "%.4f", logProbs[i]), printable(token)));
+                            i == 0 ? "-" : String.format(Locale.ROOT, "%.4f", logProbs[i]), token).stripTrailing());
                 }
                 console.result(String.format(Locale.ROOT, "perplexity: %.4f", perplexity));
             }

@@ -163,7 +163,7 @@ public final class StageRunner {
         if (stage.base() instanceof BaseSpec.RandomInit init) {
             return models.random(init.config(), init.tokenizer(), seed);
         }
-        return models.load(base, stage.path() + ".base");
+        return models.load(base, stage.tokenizer().orElse(null), stage.path() + ".base");
     }
 
     private static boolean merge(StageSpec stage, Method method) {

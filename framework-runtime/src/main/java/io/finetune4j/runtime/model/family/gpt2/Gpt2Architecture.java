@@ -49,7 +49,7 @@ final class Gpt2Architecture implements Architecture {
         this.config = config;
         RawConfig raw = new RawConfig(config.raw(), source);
         // GPT2LMHeadModel names weights "transformer.*"; a bare GPT2Model has no prefix.
-        this.prefix = tensorNames.isEmpty() || tensorNames.contains("transformer.wte.weight") ? "transformer." : "";
+        this.prefix = tensorNames.isEmpty() || tensorNames.stream().anyMatch(name -> name.startsWith("transformer.")) ? "transformer." : "";
         this.hidden = config.hiddenSize();
         this.heads = config.numAttentionHeads();
         this.headDim = hidden / heads;

@@ -82,7 +82,7 @@ public final class LlamaArchitecture implements Architecture {
         this.config = config;
         RawConfig raw = new RawConfig(config.raw(), source);
         // LlamaForCausalLM names weights "model.*"; a bare LlamaModel has no prefix.
-        this.prefix = tensorNames.isEmpty() || tensorNames.contains("model.embed_tokens.weight") ? "model." : "";
+        this.prefix = tensorNames.isEmpty() || tensorNames.stream().anyMatch(name -> name.startsWith("model.")) ? "model." : "";
         this.hidden = config.hiddenSize();
         this.heads = config.numAttentionHeads();
         this.kvHeads = config.numKeyValueHeads() > 0 ? config.numKeyValueHeads() : heads;

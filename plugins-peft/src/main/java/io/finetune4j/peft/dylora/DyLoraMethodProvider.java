@@ -4,7 +4,7 @@ import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.method.MethodContext;
 import io.finetune4j.api.method.MethodProvider;
-import io.finetune4j.peft.lora.TargetModules;
+import io.finetune4j.peft.lora.LoraMethodProvider;
 import io.finetune4j.runtime.model.family.ModelFamilies;
 import java.util.List;
 
@@ -37,20 +37,7 @@ public final class DyLoraMethodProvider implements MethodProvider<DyLoraConfig> 
             problems.check(k != null && k >= 1 && k <= config.r(), "save_ranks[" + i + "]",
                     "must be in [1, r = %d], was %s", config.r(), k);
         }
-        Object targets = config.targetModules();
-        if (targets instanceof String regex) {
-            problems.check(!regex.isBlank(), "target_modules", "must name at least one module");
-        } else if (targets instanceof List<?> list) {
-            problems.check(!list.isEmpty(), "target_modules", "must name at least one module");
-            for (int i = 0; i < list.size(); i++) {
-                problems.check(list.get(i) instanceof String name && !name.isBlank(), "target_modules[" + i + "]",
-                        "must not be empty");
-            }
-            problems.check(!list.contains(TargetModules.ALL_LINEAR) || list.size() == 1, "target_modules",
-                    "'%s' must be the only entry, was %s", TargetModules.ALL_LINEAR, list);
-        } else {
-            problems.add("target_modules", "must be a list of module names or a regex string, was %s", targets);
-        }
+        LoraMethodProvider.validateTargets(config.targetModules(), problems);
     }
 
     @Override

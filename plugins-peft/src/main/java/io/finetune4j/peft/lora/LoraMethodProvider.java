@@ -92,7 +92,11 @@ public final class LoraMethodProvider implements MethodProvider<LoraConfig> {
                 "loraplus_weight_decay", "must be >= 0, was %s", config.loraplusWeightDecay());
     }
 
-    private static void validateTargets(Object targets, ConfigProblems problems) {
+    /**
+     * Checks {@code target_modules} as every method of the LoRA family reads it: a non-empty list of names (with
+     * {@code all-linear} alone), or a valid regex string.
+     */
+    public static void validateTargets(Object targets, ConfigProblems problems) {
         if (targets instanceof String regex) {
             if (problems.check(!regex.isBlank(), "target_modules", "must name at least one module")
                     && !regex.equalsIgnoreCase(TargetModules.ALL_LINEAR)) {

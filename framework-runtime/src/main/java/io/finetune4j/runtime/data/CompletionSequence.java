@@ -9,9 +9,9 @@ import java.util.Arrays;
  * TRL's prompt + completion sequence ({@code DPOTrainer.tokenize_row}), the one rule the reward, DPO and
  * ORPO stages train on and the preference evaluators score: the prompt with the tokenizer's special tokens
  * (a BOS where the tokenizer adds one), the completion without, then the first EOS id; the completion and
- * its EOS are the targets. A sequence longer than {@code max_length} keeps its last {@code max_length}
- * tokens (TRL's default {@code truncation_mode="keep_end"}), so the start of the prompt is dropped before
- * any completion token.
+ * its EOS are the targets. Truncation is the caller's: {@link #keepEnd} is TRL's
+ * {@code truncation_mode="keep_end"} (TRL v1.9's default is {@code keep_start}, applied by the preference
+ * objectives).
  */
 @Stable
 public final class CompletionSequence {

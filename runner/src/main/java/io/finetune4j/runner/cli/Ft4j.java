@@ -26,13 +26,18 @@ public final class Ft4j {
     private final LoadedPlugins registry;
     private final PipelineValidation validation;
     private final DataInspection inspection;
+    private final ExportService exporting;
+    private final ParityService parity;
 
     @Inject
     public Ft4j(PipelineRunner pipelines, GenerationService generation, ScoringService scoring, PluginTable plugins,
                 EvalService evaluation, MergeService merging, RegistryBenchPlugins bench, LoadedPlugins registry,
-                PipelineValidation validation, DataInspection inspection) {
+                PipelineValidation validation, DataInspection inspection, ExportService exporting,
+                ParityService parity) {
         this.validation = requireNonNull(validation, "validation is null");
         this.inspection = requireNonNull(inspection, "inspection is null");
+        this.exporting = requireNonNull(exporting, "exporting is null");
+        this.parity = requireNonNull(parity, "parity is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.bench = requireNonNull(bench, "bench is null");
         this.merging = requireNonNull(merging, "merging is null");
@@ -75,6 +80,16 @@ public final class Ft4j {
 
     public MergeService merging() {
         return merging;
+    }
+
+    /** {@code ft4j export}. */
+    public ExportService exporting() {
+        return exporting;
+    }
+
+    /** {@code ft4j parity}. */
+    public ParityService parity() {
+        return parity;
     }
 
     /** Every provider found at start-up: the one discovery path ({@code ft4j metrics} picks its evaluators here). */

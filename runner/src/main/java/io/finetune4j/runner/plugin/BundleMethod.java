@@ -66,6 +66,12 @@ final class BundleMethod implements Method {
                 bundle.run(() -> named.addWeightedAdapter(names, weights, newName, type));
             }
 
+            @Override
+            public void addWeightedAdapter(List<String> names, List<Double> weights, String newName, String type,
+                                           Double density, String majoritySignMethod) {
+                bundle.run(() -> named.addWeightedAdapter(names, weights, newName, type, density, majoritySignMethod));
+            }
+
             @Override public void deleteAdapter(String name) { bundle.run(() -> named.deleteAdapter(name)); }
         });
     }

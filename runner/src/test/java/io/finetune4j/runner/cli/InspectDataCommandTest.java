@@ -66,7 +66,9 @@ class InspectDataCommandTest {
         TinyProject project = new TinyProject(temp.resolve("project"));
         project.write("data/chat.jsonl", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, "
                 + "{\"role\": \"assistant\", \"content\": \"yo\"}]}\n");
-        Path pipeline = project.write("pipeline.yaml", pipeline("data/chat.jsonl", 128));
+        // TRL's default trains every token of a conversation; assistant_only_loss marks the assistant turn.
+        Path pipeline = project.write("pipeline.yaml", pipeline("data/chat.jsonl", 128)
+                .replace("objective: sft", "objective: {id: sft, assistant_only_loss: true}"));
 
         Ft4jRun result = Ft4jRun.of("inspect-data", pipeline.toString(), "--color", "always");
 

@@ -46,9 +46,10 @@ class AdapterSelectionTest {
 
     @Test
     void rejectsAnUnknownCombinationAndNamesTheChoices() {
-        assertThatThrownBy(() -> parse(List.of("a=/a"), null, "a=1", "ties", false))
+        assertThatThrownBy(() -> parse(List.of("a=/a"), null, "a=1", "tie", false))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("--combination: must be one of [linear, cat, svd], was 'ties'");
+                .hasMessage("--combination: must be one of [linear, cat, svd, ties, dare_linear, dare_ties, "
+                        + "magnitude_prune, ties_svd, dare_linear_svd, dare_ties_svd, magnitude_prune_svd], was 'tie'");
     }
 
     @Test

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * A project small enough to train in a test: a byte-level tokenizer ({@code tok/}, 256 bytes plus
- * {@code <s>} and {@code </s>}), a tiny Llama config ({@code model/config.json}: hidden 16, 2 layers) for
+ * {@code <s>} and {@code </s>}), a tiny Llama config ({@code model/config.json}: hidden 16, 2 layers, 128 positions) for
  * {@code base: {init: ...}}, and prompt/completion training and text evaluation data.
  */
 public final class TinyProject {
@@ -27,7 +27,7 @@ public final class TinyProject {
                     "<s>", "</s>", null);
             Files.createDirectories(dir.resolve("model"));
             new ObjectMapper().writeValue(dir.resolve("model/config.json").toFile(),
-                    ModelConfigJson.toMap(ModelFactory.llamaConfig(VOCAB, 16, 2, 2, 1, 32, 64)));
+                    ModelConfigJson.toMap(ModelFactory.llamaConfig(VOCAB, 16, 2, 2, 1, 32, 128)));
             Files.createDirectories(dir.resolve("data"));
             StringBuilder train = new StringBuilder();
             for (int i = 0; i < 6; i++) {

@@ -10,6 +10,7 @@ import io.finetune4j.runtime.train.NoGradient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -71,11 +72,19 @@ public final class RewardModel implements AutoCloseable {
         return dir;
     }
 
-    /** Rewards of whole token sequences (prompt + completion), {@code batchSize} at a time. */
+    /**
+     * Rewards of whole token sequences (prompt + completion), {@code batchSize} at a time, each read where the
+     * reward stage trained its head: the last token that is not the tokenizer's pad ({@link LastNonPadToken};
+     * with pad = EOS, the completion's last token before the EOS).
+     */
     public double[] score(List<long[]> sequences, int batchSize) {
         double[] rewards = new double[sequences.size()];
+        long pad = model.tokenizer() == null ? -1 : model.tokenizer().padTokenId();
         for (int start = 0; start < sequences.size(); start += batchSize) {
-            List<long[]> batch = new ArrayList<>(sequences.subList(start, Math.min(sequences.size(), start + batchSize)));
+            List<long[]> batch = new ArrayList<>();
+            for (long[] ids : sequences.subList(start, Math.min(sequences.size(), start + batchSize))) {
+                batch.add(Arrays.copyOf(ids, LastNonPadToken.poolLength(ids, ids.length, pad)));
+            }
             double[] values;
             try (NDManager scope = model.manager().newSubManager()) {
                 values = NoGradient.call(() -> head.score(model, batch, scope));

@@ -76,6 +76,25 @@ class RewardModelTest {
     }
 
     @Test
+    void aTrailingPadIsNotWhereTheScoreIsRead() throws Exception {
+        float[] head = new float[HIDDEN];
+        Random random = new Random(4);
+        for (int i = 0; i < HIDDEN; i++) {
+            head[i] = (float) random.nextGaussian();
+        }
+        try (RewardModel rm = RewardModel.load(rewardStage(head), Device.cpu())) {
+            long pad = rm.model().tokenizer().padTokenId();
+            assertThat(pad).isNotNegative();
+            // transformers' *ForSequenceClassification reads the last non-pad token: with pad = EOS (TRL's reward
+            // setup), the completion's last token, as the reward stage trained the head.
+            double[] scores = rm.score(List.of(new long[] {1, 70, 71, pad}, new long[] {1, 70, 71}), 2);
+            assertThat(scores[0]).isCloseTo(scores[1], within(1e-5));
+            double atPad = rm.score(List.of(new long[] {1, 70, 71, pad == 72 ? 73 : 72}), 1)[0];
+            assertThat(Math.abs(atPad - scores[1])).isGreaterThan(1e-6);
+        }
+    }
+
+    @Test
     void aDirectoryWithoutAHeadIsNamed() {
         assertThatThrownBy(() -> RewardModel.load(temp, Device.cpu()))
                 .isInstanceOf(ConfigException.class)

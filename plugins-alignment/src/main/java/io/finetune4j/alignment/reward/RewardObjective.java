@@ -15,6 +15,7 @@ import io.finetune4j.api.objective.ObjectiveStep;
 import io.finetune4j.runtime.data.CausalLmBatch;
 import io.finetune4j.runtime.data.CausalLmCollator;
 import io.finetune4j.runtime.data.TokenizedExample;
+import io.finetune4j.runtime.reward.LastNonPadToken;
 import io.finetune4j.runtime.reward.RewardHead;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package io.finetune4j.alignment.rewards;
 
-import io.finetune4j.alignment.reward.LastNonPadToken;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ConfigProblems;
 import io.finetune4j.api.model.TextTokenizer;
@@ -77,14 +76,13 @@ public final class RewardModelRewardProvider implements RewardFunctionProvider<R
         @Override
         public double[] score(List<RewardInput> inputs) {
             List<long[]> sequences = new ArrayList<>(inputs.size());
-            long pad = model.model().tokenizer().padTokenId();
             for (RewardInput input : inputs) {
                 long[] prompt = input.promptIds();
                 long[] completion = input.completionIds();
                 long[] ids = Arrays.copyOf(prompt, prompt.length + completion.length);
                 System.arraycopy(completion, 0, ids, prompt.length, completion.length);
-                // Scored where the reward stage trained its head: the last non-pad token (transformers' rule).
-                sequences.add(Arrays.copyOf(ids, LastNonPadToken.poolLength(ids, ids.length, pad)));
+                sequences.add(ids); // RewardModel.score reads it at the last non-pad token, as the head was trained
+
             }
             return model.score(sequences, batchSize);
         }

@@ -1,4 +1,6 @@
-package io.finetune4j.alignment.reward;
+package io.finetune4j.runtime.reward;
+
+import io.finetune4j.api.Stable;
 
 /**
  * Where a sequence-classification reward model reads its score, as transformers'
@@ -7,6 +9,7 @@ package io.finetune4j.alignment.reward;
  * {@code RewardTrainer} sets the pad token to EOS when the tokenizer has none, so the score is then read at the
  * completion's last token, before the appended EOS; with a distinct pad token it is read at the EOS.
  */
+@Stable
 public final class LastNonPadToken {
     private LastNonPadToken() {}
 

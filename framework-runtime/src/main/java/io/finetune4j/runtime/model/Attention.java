@@ -1,6 +1,9 @@
 package io.finetune4j.runtime.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 
 /** Scaled dot-product attention shared by the families (Vaswani et al. 2017; HF's eager_attention_forward). */
 public final class Attention {
@@ -28,6 +31,41 @@ public final class Attention {
      * the eager attention of transformers applies it in training; 0 skips it.
      */
     public static NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale, float dropout) {
+        return attend(query, key, value, mask, scale, dropout, MAX_CHUNK_SCORES);
+    }
+
+    /**
+     * Scores a chunk of queries may hold at once ({@code batch · heads · queries · total}): 16M floats, 64 MB. Above
+     * it the queries are split into chunks, each attended on its own: the same numbers (softmax is per query row),
+     * but the forward's and backward's temporaries of the {@code [.., length, total]} score matrix exist one chunk at
+     * a time (the saved probabilities, one copy, remain), which bounds long-sequence training.
+     */
+    static final long MAX_CHUNK_SCORES = 1L << 24;
+
+    /** {@link #attend(NDArray, NDArray, NDArray, NDArray, NDArray, float)} chunked above {@code maxChunkScores}. */
+    static NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale, float dropout,
+                          long maxChunkScores) {
+        long batch = query.getShape().get(0);
+        long heads = query.getShape().get(1);
+        long length = query.getShape().get(2);
+        long total = key.getShape().get(2);
+        long perQuery = batch * heads * total;
+        long chunk = Math.max(1, maxChunkScores / Math.max(1, perQuery));
+        if (chunk >= length) {
+            return attendAll(query, key, value, mask, scale, dropout);
+        }
+        NDList outputs = new NDList();
+        for (long start = 0; start < length; start += chunk) {
+            long end = Math.min(length, start + chunk);
+            NDIndex rows = new NDIndex(":, :, {}:{}", start, end);
+            NDArray chunkMask = mask == null ? null : mask.getShape().get(2) == 1 ? mask : mask.get(rows);
+            outputs.add(attendAll(query.get(rows), key, value, chunkMask, scale, dropout));
+        }
+        return NDArrays.concat(outputs, 2);
+    }
+
+    private static NDArray attendAll(NDArray query, NDArray key, NDArray value, NDArray mask, NDArray scale,
+                                     float dropout) {
         long batch = query.getShape().get(0);
         long heads = query.getShape().get(1);
         long length = query.getShape().get(2);

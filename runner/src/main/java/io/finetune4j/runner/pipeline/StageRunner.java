@@ -30,7 +30,9 @@ import io.finetune4j.runner.report.PairedBootstrap;
 import io.finetune4j.runner.report.SampleGeneration;
 import io.finetune4j.runner.report.SampleGenerations;
 import io.finetune4j.runner.report.StageOutcome;
+import io.finetune4j.runner.tensorboard.TensorBoardLog;
 import io.finetune4j.runtime.service.CheckpointModelSource;
+import io.finetune4j.runtime.train.MetricsSink;
 import io.finetune4j.runtime.train.Trainer;
 import io.finetune4j.runtime.train.TrainingCheckpoints;
 import io.finetune4j.runtime.train.TrainingSummary;
@@ -73,12 +75,13 @@ public final class StageRunner {
 
     /**
      * Runs {@code stage} after {@code previous} (the stage before it, if any), logging its training steps to
-     * {@code log}, and returns its outcome for the run's report (also saved in the stage directory, before the
+     * {@code log} and {@code board} (its evaluations too, at step 0 before training and at the final step after),
+     * and returns its outcome for the run's report (also saved in the stage directory, before the
      * {@code metrics.json} that marks the stage finished); with {@code resume}, training continues from the
      * latest checkpoint in the stage's {@code checkpoints/} when there is one.
      */
     public StageOutcome run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsLog log,
-                            boolean resume) {
+                            TensorBoardLog board, boolean resume) {
         Path stageDir = runDir.resolve(stage.name());
         long seed = stage.training().seed();
         PipelinePaths paths = new PipelinePaths(stage.pipelineDir(), runDir);
@@ -91,6 +94,7 @@ public final class StageRunner {
             // Measured before the method touches the model, so "before" is the base model itself.
             List<MeasuredEvaluation> before = evaluations.run(planned(stage, EvaluatorSpec.When.BEFORE), model,
                     stage.maxLength(), seed, paths::resolve);
+            board.evaluations(stage.name(), 0, MeasuredEvaluation.results(before));
             List<String> prompts = SampleGenerations.prompts(stage);
             List<SampleGeneration> baseSamples = SampleGenerations.generate(model, prompts);
             Method method = PluginCalls.createMethod(stage.method(), new RunnerMethodContext(model, seed));
@@ -110,14 +114,21 @@ public final class StageRunner {
                             stage.training().saveSteps(), stage.training().saveTotalLimit(), resume);
                     checkpoints.resumeFrom().ifPresent(dir -> console.status("stage " + stage.name()
                             + ": resuming from " + dir));
-                    log.startStage(stage.name(), checkpoints.resumeFrom().map(StageRunner::step).orElse(0));
-                    summary = new Trainer(stage.training(), progress, log, stage.name())
+                    int resumedStep = checkpoints.resumeFrom().map(StageRunner::step).orElse(0);
+                    log.startStage(stage.name(), resumedStep);
+                    board.startStage(stage.name(), resumedStep);
+                    MetricsSink both = (name, step, values) -> {
+                        log.record(name, step, values);
+                        board.record(name, step, values);
+                    };
+                    summary = new Trainer(stage.training(), progress, both, stage.name())
                             .fit(method, objective, checkpoints);
                 } finally {
                     progress.finish();
                 }
                 after = evaluations.run(planned(stage, EvaluatorSpec.When.AFTER), model, stage.maxLength(), seed,
                         paths::resolve);
+                board.evaluations(stage.name(), summary.steps(), MeasuredEvaluation.results(after));
                 trainedSamples = SampleGenerations.generate(model, prompts);
                 save(stageDir, model, method, merge, base);
                 objective.save(stageDir);

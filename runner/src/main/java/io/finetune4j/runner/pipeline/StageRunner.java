@@ -53,7 +53,8 @@ import java.util.Optional;
  * the objective, evaluates again ({@code after}) and writes the stage directory: {@code adapter/}
  * (PEFT layout) for adapter methods, {@code model/} (merged, or fully fine-tuned) when there is one,
  * {@code metrics.json} and {@code stage.yaml}; with {@code output.parity}, the merged checkpoint is read back and
- * compared with the adapted model (see {@link ParityService}), and the stage fails beyond the tolerance. The model and every manager are closed when it ends.
+ * compared with the adapted model (see {@link ParityService}), and the stage fails beyond the tolerance. The
+ * model and every manager are closed when it ends.
  * A few sample generations are made before and after training, and the stage's {@link StageOutcome} goes to
  * the run's report.
  */

@@ -56,7 +56,7 @@ public final class EventFileWriter implements AutoCloseable {
         return file;
     }
 
-    /** One event at {@code step} with a scalar per entry of {@code scalars} (tag → value; NaN and ±∞ as they are). */
+    /** One event at {@code step}, a scalar per entry of {@code scalars} (tag → value; NaN and ±∞ kept). */
     public void scalars(double wallTime, long step, Map<String, Double> scalars) throws IOException {
         ByteArrayOutputStream summary = new ByteArrayOutputStream();
         for (Map.Entry<String, Double> scalar : scalars.entrySet()) {

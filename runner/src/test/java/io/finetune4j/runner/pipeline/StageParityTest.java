@@ -13,7 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code output: {merge: true, parity: true}}: the merged checkpoint is read back and compared with the adapted model. */
+/** {@code output: {merge: true, parity: true}}: the merged checkpoint read back and compared with the adapted one. */
 class StageParityTest {
     @TempDir
     Path temp;

@@ -23,7 +23,7 @@ public final class ParityCommand implements Action {
             description = "JSONL of {\"prompt\": ...} or {\"text\": ...} lines.")
     Path prompts;
 
-    @Option(names = "--tolerance", paramLabel = "T", defaultValue = "1e-3",
+    @Option(names = "--tolerance", paramLabel = "T", defaultValue = "" + ParityService.DEFAULT_TOLERANCE,
             description = "Largest max |Δ logit| against the adapted model that passes (default: 1e-3; "
                     + "f16 and q8_0 files need more).")
     double tolerance;

@@ -38,6 +38,8 @@ import java.util.Optional;
  */
 public final class ParityService {
     static final int NEW_TOKENS = 16;
+    /** The default tolerance of max |Δ logit|, of {@code ft4j parity} and of a stage's {@code output.parity}. */
+    public static final double DEFAULT_TOLERANCE = 1e-3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ModelStore models;
@@ -57,6 +59,29 @@ public final class ParityService {
     /** What one prompt gives on one artefact. */
     private record Measure(float[] logits, long[] greedy, double logProbSum, int scored) {}
 
+    /** What a list of prompts gives on one artefact: logits, greedy continuations, log-likelihoods. */
+    public static final class Measured {
+        private final List<Measure> measures;
+
+        private Measured(List<Measure> measures) {
+            this.measures = List.copyOf(measures);
+        }
+    }
+
+    /** Runs {@code prompts} through {@code model} (as it is now: adapted, merged or loaded back). */
+    public static Measured measure(CausalLM model, List<String> prompts) {
+        List<long[]> ids = new ArrayList<>();
+        for (String prompt : prompts) {
+            ids.add(model.tokenizer().encode(prompt, true));
+        }
+        return new Measured(measureIds(model, ids));
+    }
+
+    /** {@code measured}'s row named {@code artefact}, against {@code reference} (the adapted model). */
+    public static Row row(String artefact, Measured measured, Measured reference) {
+        return row(artefact, measured.measures, reference.measures);
+    }
+
     /** Runs the comparison, prints the table; returns the rows (adapted first). */
     public List<Row> compare(Path modelDir, Path adapterDir, Optional<Path> gguf, Path promptsFile) {
         List<String> prompts = readPrompts(promptsFile);
@@ -71,15 +96,15 @@ public final class ParityService {
                 throw new ConfigException(String.format("--adapter: the %s adapter in %s cannot be merged into the "
                         + "base weights, so there is no merged artefact to compare", method.getClass().getSimpleName(), adapterDir));
             }
-            List<Measure> adapted = measure(model, ids);
+            List<Measure> adapted = measureIds(model, ids);
             method.mergeAndUnload();
             List<Row> rows = new ArrayList<>();
             rows.add(row("adapted", adapted, adapted));
-            rows.add(row("merged", measure(model, ids), adapted));
+            rows.add(row("merged", measureIds(model, ids), adapted));
             if (gguf.isPresent()) {
                 try (CausalLM back = GgufModels.load(GgufReader.read(gguf.get()), model.config(), model.tokenizer(), null,
                         model.device())) {
-                    rows.add(row("gguf", measure(back, ids), adapted));
+                    rows.add(row("gguf", measureIds(back, ids), adapted));
                 }
             }
             return rows;
@@ -147,7 +172,7 @@ public final class ParityService {
                 scored == 0 ? Double.NaN : Math.exp(-logProbs / scored));
     }
 
-    private static List<Measure> measure(CausalLM model, List<long[]> prompts) {
+    private static List<Measure> measureIds(CausalLM model, List<long[]> prompts) {
         List<Measure> measures = new ArrayList<>();
         int vocab = model.config().vocabSize();
         for (long[] ids : prompts) {

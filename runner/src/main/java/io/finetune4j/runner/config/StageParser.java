@@ -14,6 +14,7 @@ import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
 import io.finetune4j.api.reward.RewardFunctionProvider;
+import io.finetune4j.runner.cli.ParityService;
 import io.finetune4j.runtime.data.DataOptions;
 import io.finetune4j.runtime.data.DatasetFiles;
 import io.finetune4j.runtime.io.ModelConfigJson;
@@ -85,6 +86,7 @@ final class StageParser {
         String name = name(index, stage, names, problems);
         Optional<Boolean> merge = output(stage, problems);
         merges.add(merge);
+        Optional<Double> parity = parity(stage, merge, problems);
         Optional<BaseSpec> base = bases.parse(index, stage.get("base"), merges, names, problems.child("base"));
         var method = plugin("method", stage.get("method"), methods, List.of(), problems.child("method"));
         var objective = plugin("objective", stage.get("objective"), objectives, List.of(), problems.child("objective"));
@@ -108,7 +110,7 @@ final class StageParser {
         }
         return Optional.of(new StageSpec(index, name, base.orElseThrow(), method.orElseThrow(),
                 objective.orElseThrow(), trainFiles, trainData, training.orElseThrow(), maxLength,
-                evaluatorSpecs, merge, reward, dir, tokenizer));
+                evaluatorSpecs, merge, reward, dir, tokenizer, parity));
     }
 
     /** Where the base's tokenizer files are: its checkpoint, its init tokenizer, or what the stage it continues had. */
@@ -184,8 +186,40 @@ final class StageParser {
             return Optional.empty();
         }
         ConfigProblems at = problems.child("output");
-        ConfigBinder.rejectUnknownKeys(output.get(), List.of("merge"), at);
+        ConfigBinder.rejectUnknownKeys(output.get(), List.of("merge", "parity", "parity_tolerance"), at);
         return YamlFields.bool(output.get(), "merge", at);
+    }
+
+    /**
+     * {@code output.parity: true} (and {@code parity_tolerance}, default {@link ParityService#DEFAULT_TOLERANCE}):
+     * the tolerance of the parity check after the merge, which needs the merge not turned off.
+     */
+    private static Optional<Double> parity(ObjectNode stage, Optional<Boolean> merge, ConfigProblems problems) {
+        if (!(stage.get("output") instanceof ObjectNode output)) {
+            return Optional.empty();
+        }
+        ConfigProblems at = problems.child("output");
+        boolean parity = YamlFields.bool(output, "parity", at).orElse(false);
+        JsonNode tolerance = output.get("parity_tolerance");
+        double value = ParityService.DEFAULT_TOLERANCE;
+        if (tolerance != null && !tolerance.isNull()) {
+            if (!tolerance.isNumber() || !(tolerance.asDouble() > 0) || Double.isInfinite(tolerance.asDouble())) {
+                at.add("parity_tolerance", "must be a number > 0 (a max |Δ logit|), was %s",
+                        TypeNames.describeValue(tolerance));
+                return Optional.empty();
+            }
+            if (!parity) {
+                at.add("parity_tolerance", "is only used with parity: true");
+                return Optional.empty();
+            }
+            value = tolerance.asDouble();
+        }
+        if (parity && merge.isPresent() && !merge.get()) {
+            at.add("parity", "compares the adapted model with the merged checkpoint, so it needs merge: true "
+                    + "(was false)");
+            return Optional.empty();
+        }
+        return parity ? Optional.of(value) : Optional.empty();
     }
 
     /** A provider picked by {@code id} with the section's other keys bound onto its defaults and validated. */

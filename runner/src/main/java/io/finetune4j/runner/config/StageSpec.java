@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param reward the stage's {@code reward:} function (PPO, GRPO), if it names one
  * @param pipelineDir the pipeline file's directory, against which plugins' relative paths resolve
  * @param tokenizer the stage's {@code tokenizer:} directory, when the base's own tokenizer files are not used
+ * @param parity with {@code output.parity: true}, the tolerance of the train-serve parity check after the merge
+ *     (max |Δ logit| between the adapted model and the merged checkpoint); empty when the check is off
  */
 public record StageSpec(
         int index,
@@ -36,7 +38,8 @@ public record StageSpec(
         Optional<Boolean> merge,
         Optional<PluginChoice<RewardFunctionProvider<?>>> reward,
         Path pipelineDir,
-        Optional<Path> tokenizer) {
+        Optional<Path> tokenizer,
+        Optional<Double> parity) {
 
     /** A stage that uses its base checkpoint's tokenizer. */
     public StageSpec(int index, String name, BaseSpec base, PluginChoice<MethodProvider<?>> method,
@@ -44,7 +47,7 @@ public record StageSpec(
             TrainingConfig training, int maxLength, List<EvaluatorSpec> evaluators, Optional<Boolean> merge,
             Optional<PluginChoice<RewardFunctionProvider<?>>> reward, Path pipelineDir) {
         this(index, name, base, method, objective, trainFiles, trainData, training, maxLength, evaluators, merge, reward,
-                pipelineDir, Optional.empty());
+                pipelineDir, Optional.empty(), Optional.empty());
     }
 
     public StageSpec {

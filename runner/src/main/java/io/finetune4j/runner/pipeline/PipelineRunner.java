@@ -10,6 +10,7 @@ import io.finetune4j.runner.config.StageSpec;
 import io.finetune4j.runner.report.RunReportWriter;
 import io.finetune4j.runner.report.StageOutcome;
 import io.finetune4j.runner.report.TrainingCurves;
+import io.finetune4j.runner.tensorboard.TensorBoardLog;
 import io.finetune4j.runtime.train.TrainingCheckpoints;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -27,7 +28,8 @@ import java.util.Optional;
 /**
  * {@code ft4j run}: validates the whole pipeline file first, then runs its stages in order in one run
  * directory ({@code runs/<name>-<yyyyMMdd-HHmmss>} unless given), which gets a copy of the pipeline file,
- * {@code metrics.jsonl} (every logged training step of every stage), one directory per stage and, at the
+ * {@code metrics.jsonl} (every logged training step of every stage), the same scalars and the evaluations as
+ * TensorBoard event files in {@code tensorboard/<stage>/}, one directory per stage and, at the
  * end, the report ({@code report.md}, {@code report.html}, {@code charts/}, {@code eval.jsonl}).
  */
 public final class PipelineRunner {
@@ -91,7 +93,8 @@ public final class PipelineRunner {
         Path metrics = runDir.resolve("metrics.jsonl");
         TrainingCurves curves;
         try (MetricsLog log = resume ? MetricsLog.resume(metrics, console::status) : MetricsLog.create(metrics,
-                console::status)) {
+                console::status);
+             TensorBoardLog board = new TensorBoardLog(runDir, clock, console::warning)) {
             Optional<StageResult> previous = Optional.empty();
             for (StageSpec stage : spec.stages()) {
                 Optional<StageResult> finished = resume ? finished(stage, runDir) : Optional.empty();
@@ -105,7 +108,7 @@ public final class PipelineRunner {
                     continue;
                 }
                 try {
-                    outcomes.add(stages.run(stage, runDir, previous, log, resume));
+                    outcomes.add(stages.run(stage, runDir, previous, log, board, resume));
                     previous = Optional.of(finished(stage, runDir).orElseThrow(() -> new IllegalStateException(
                             "stage " + stage.name() + " ended without its metrics.json")));
                 } catch (RuntimeException e) {

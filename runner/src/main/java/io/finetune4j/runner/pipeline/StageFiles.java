@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.finetune4j.runner.cli.ParityService;
 import io.finetune4j.runner.config.BaseSpec;
 import io.finetune4j.runner.config.ConfigBinder;
 import io.finetune4j.runner.config.EvaluatorSpec;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Writes a stage's record of itself: {@code stage.yaml} (the stage as resolved: absolute paths and every
@@ -76,8 +78,11 @@ public final class StageFiles {
         write(file, () -> yaml.writeValueAsString(doc));
     }
 
+    /** The train-serve parity check of {@code output.parity}: the merged checkpoint's row, and the tolerance. */
+    public record Parity(ParityService.Row merged, double tolerance) {}
+
     public void writeMetrics(Path file, StageSpec stage, TrainingSummary summary, BootstrapCi bootstrap, long seed,
-                             List<EvaluatorResult> before, List<EvaluatorResult> after) {
+                             List<EvaluatorResult> before, List<EvaluatorResult> after, Optional<Parity> parity) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("stage", stage.name());
         Map<String, Object> training = new LinkedHashMap<>();
@@ -104,6 +109,15 @@ public final class StageFiles {
         method.put("confidence", bootstrap.confidence());
         method.put("seed", seed);
         doc.put("bootstrap", method);
+        parity.ifPresent(check -> {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("artefact", "model/");
+            entry.put("max_abs_logit_difference", Numbers.finiteOrNull(check.merged().maxAbsLogitDifference()));
+            entry.put("greedy_agreement", Numbers.finiteOrNull(check.merged().greedyAgreement()));
+            entry.put("perplexity", Numbers.finiteOrNull(check.merged().perplexity()));
+            entry.put("tolerance", check.tolerance());
+            doc.put("parity", entry);
+        });
         write(file, () -> json.writeValueAsString(doc) + "\n");
     }
 

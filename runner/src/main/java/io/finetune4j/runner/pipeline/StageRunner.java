@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.ProgressListener;
+import io.finetune4j.api.TrainingException;
 import io.finetune4j.api.method.Method;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ModelSource;
@@ -13,6 +14,7 @@ import io.finetune4j.api.model.TextTokenizer;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.reward.RewardContext;
 import io.finetune4j.api.reward.RewardFunction;
+import io.finetune4j.runner.cli.ParityService;
 import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.config.BaseSpec;
 import io.finetune4j.runner.config.EvaluatorSpec;
@@ -30,7 +32,9 @@ import io.finetune4j.runner.report.PairedBootstrap;
 import io.finetune4j.runner.report.SampleGeneration;
 import io.finetune4j.runner.report.SampleGenerations;
 import io.finetune4j.runner.report.StageOutcome;
+import io.finetune4j.runner.tensorboard.TensorBoardLog;
 import io.finetune4j.runtime.service.CheckpointModelSource;
+import io.finetune4j.runtime.train.MetricsSink;
 import io.finetune4j.runtime.train.Trainer;
 import io.finetune4j.runtime.train.TrainingCheckpoints;
 import io.finetune4j.runtime.train.TrainingSummary;
@@ -48,7 +52,9 @@ import java.util.Optional;
  * Runs one stage: loads its base model, evaluates it ({@code before}), applies the method, trains with
  * the objective, evaluates again ({@code after}) and writes the stage directory: {@code adapter/}
  * (PEFT layout) for adapter methods, {@code model/} (merged, or fully fine-tuned) when there is one,
- * {@code metrics.json} and {@code stage.yaml}. The model and every manager are closed when it ends.
+ * {@code metrics.json} and {@code stage.yaml}; with {@code output.parity}, the merged checkpoint is read back and
+ * compared with the adapted model (see {@link ParityService}), and the stage fails beyond the tolerance. The
+ * model and every manager are closed when it ends.
  * A few sample generations are made before and after training, and the stage's {@link StageOutcome} goes to
  * the run's report.
  */
@@ -73,12 +79,13 @@ public final class StageRunner {
 
     /**
      * Runs {@code stage} after {@code previous} (the stage before it, if any), logging its training steps to
-     * {@code log}, and returns its outcome for the run's report (also saved in the stage directory, before the
+     * {@code log} and {@code board} (its evaluations too, at step 0 before training and at the final step after),
+     * and returns its outcome for the run's report (also saved in the stage directory, before the
      * {@code metrics.json} that marks the stage finished); with {@code resume}, training continues from the
      * latest checkpoint in the stage's {@code checkpoints/} when there is one.
      */
     public StageOutcome run(StageSpec stage, Path runDir, Optional<StageResult> previous, MetricsLog log,
-                            boolean resume) {
+                            TensorBoardLog board, boolean resume) {
         Path stageDir = runDir.resolve(stage.name());
         long seed = stage.training().seed();
         PipelinePaths paths = new PipelinePaths(stage.pipelineDir(), runDir);
@@ -91,16 +98,22 @@ public final class StageRunner {
             // Measured before the method touches the model, so "before" is the base model itself.
             List<MeasuredEvaluation> before = evaluations.run(planned(stage, EvaluatorSpec.When.BEFORE), model,
                     stage.maxLength(), seed, paths::resolve);
+            board.evaluations(stage.name(), 0, MeasuredEvaluation.results(before));
             List<String> prompts = SampleGenerations.prompts(stage);
             List<SampleGeneration> baseSamples = SampleGenerations.generate(model, prompts);
             Method method = PluginCalls.createMethod(stage.method(), new RunnerMethodContext(model, seed));
             boolean merge = merge(stage, method);
+            if (stage.parity().isPresent() && !merge) {
+                throw new ConfigException(String.format("%s.output.parity: method '%s' saves no merged checkpoint "
+                        + "to compare with the adapted model; leave parity out", stage.path(), stage.method().id()));
+            }
             long trainable = method.trainableParameterCount();
             console.status(String.format(Locale.ROOT, "trainable parameters: %,d of %,d (%.3f%%)", trainable,
                     model.parameterCount(), 100.0 * trainable / Math.max(1, model.parameterCount())));
             TrainingSummary summary;
             List<MeasuredEvaluation> after;
             List<SampleGeneration> trainedSamples;
+            Optional<ParityService.Row> parity;
             try (NDManager objectiveManager = model.manager().newSubManager();
                  RewardHolder reward = RewardHolder.create(stage, model, paths)) {
                 Objective objective = PluginCalls.createObjective(stage.objective(), new RunnerObjectiveContext(
@@ -110,16 +123,23 @@ public final class StageRunner {
                             stage.training().saveSteps(), stage.training().saveTotalLimit(), resume);
                     checkpoints.resumeFrom().ifPresent(dir -> console.status("stage " + stage.name()
                             + ": resuming from " + dir));
-                    log.startStage(stage.name(), checkpoints.resumeFrom().map(StageRunner::step).orElse(0));
-                    summary = new Trainer(stage.training(), progress, log, stage.name())
+                    int resumedStep = checkpoints.resumeFrom().map(StageRunner::step).orElse(0);
+                    log.startStage(stage.name(), resumedStep);
+                    board.startStage(stage.name(), resumedStep);
+                    MetricsSink both = (name, step, values) -> {
+                        log.record(name, step, values);
+                        board.record(name, step, values);
+                    };
+                    summary = new Trainer(stage.training(), progress, both, stage.name())
                             .fit(method, objective, checkpoints);
                 } finally {
                     progress.finish();
                 }
                 after = evaluations.run(planned(stage, EvaluatorSpec.When.AFTER), model, stage.maxLength(), seed,
                         paths::resolve);
+                board.evaluations(stage.name(), summary.steps(), MeasuredEvaluation.results(after));
                 trainedSamples = SampleGenerations.generate(model, prompts);
-                save(stageDir, model, method, merge, base);
+                parity = save(stage, stageDir, model, method, merge, base);
                 objective.save(stageDir);
             }
             StageOutcome outcome = new StageOutcome(stage, new StageOutcome.Training(summary.steps(),
@@ -129,7 +149,8 @@ public final class StageRunner {
             files.writeStageYaml(stageDir.resolve("stage.yaml"), stage, base, merge);
             // Last: its presence marks the stage finished for a later --resume.
             files.writeMetrics(stageDir.resolve("metrics.json"), stage, summary, evaluations.bootstrap(), seed,
-                    MeasuredEvaluation.results(before), MeasuredEvaluation.results(after));
+                    MeasuredEvaluation.results(before), MeasuredEvaluation.results(after),
+                    parity.map(row -> new StageFiles.Parity(row, stage.parity().orElseThrow())));
             console.status(String.format(Locale.ROOT, "stage %s: %d step(s), final loss %.4f, saved to %s",
                     stage.name(), summary.steps(), summary.finalLoss(), stageDir));
             MetricLines.lines(MeasuredEvaluation.results(before), MeasuredEvaluation.results(after))
@@ -199,21 +220,52 @@ public final class StageRunner {
         return Integer.parseInt(name.substring(TrainingCheckpoints.PREFIX.length()));
     }
 
-    private void save(Path stageDir, CausalLM model, Method method, boolean merge, Path base) {
+    /** Saves the stage's adapter and/or model; returns the parity check's row when {@code output.parity} asks. */
+    private Optional<ParityService.Row> save(StageSpec stage, Path stageDir, CausalLM model, Method method,
+                                             boolean merge, Path base) {
         try {
             Files.createDirectories(stageDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create stage directory " + stageDir, e);
         }
-        if (method.isAdapter()) {
-            method.saveAdapter(stageDir.resolve("adapter"), base.toString());
-            if (merge) {
-                method.mergeAndUnload();
-                models.save(model, stageDir.resolve("model"));
-            }
-        } else {
+        if (!method.isAdapter()) {
             models.save(model, stageDir.resolve("model"));
+            return Optional.empty();
         }
+        method.saveAdapter(stageDir.resolve("adapter"), base.toString());
+        if (!merge) {
+            return Optional.empty();
+        }
+        List<String> prompts = stage.parity().isPresent() ? SampleGenerations.parityPrompts(stage) : List.of();
+        if (stage.parity().isPresent() && prompts.isEmpty()) {
+            throw new ConfigException(String.format("%s.output.parity: the stage has no prompts to compare on "
+                    + "(neither its evaluators' data nor its training rows have prompts or texts)", stage.path()));
+        }
+        // Measured before the merge: this is the adapted model, base + adapter, as training left it.
+        Optional<ParityService.Measured> adapted = stage.parity().map(t -> ParityService.measure(model, prompts));
+        method.mergeAndUnload();
+        Path merged = stageDir.resolve("model");
+        models.save(model, merged);
+        return adapted.map(reference -> parity(stage, merged, prompts, reference));
+    }
+
+    /** Reads the merged checkpoint back and compares it with the adapted model; beyond tolerance fails the stage. */
+    private ParityService.Row parity(StageSpec stage, Path merged, List<String> prompts,
+                                     ParityService.Measured adapted) {
+        double tolerance = stage.parity().orElseThrow();
+        ParityService.Row row;
+        try (ModelHandle back = models.load(merged, stage.tokenizer().orElse(null), stage.path() + ".output.parity")) {
+            row = ParityService.row("merged", ParityService.measure(back.model(), prompts), adapted);
+        }
+        String numbers = String.format(Locale.ROOT, "max |Δ logit| %.3g against the adapted model (tolerance %.3g), "
+                + "greedy agreement %.3f, perplexity %.4f, on %d prompt(s)", row.maxAbsLogitDifference(), tolerance,
+                row.greedyAgreement(), row.perplexity(), prompts.size());
+        if (!(row.maxAbsLogitDifference() <= tolerance)) {
+            throw new TrainingException(String.format("stage %s: output.parity: the merged checkpoint %s differs from "
+                    + "the adapted model beyond tolerance: %s", stage.name(), merged, numbers));
+        }
+        console.result(String.format("parity %s: merged checkpoint %s: %s", stage.name(), merged, numbers));
+        return row;
     }
 
     /** The stage's reward function while it trains; closing releases what it loaded (a reward model). */

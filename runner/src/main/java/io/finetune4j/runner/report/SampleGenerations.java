@@ -41,6 +41,28 @@ public final class SampleGenerations {
         return List.copyOf(prompts);
     }
 
+    /**
+     * The prompts of a train-serve parity check: {@link #prompts}, or when the evaluators give none, up to
+     * {@link #COUNT} distinct prompts (or texts) of the training rows.
+     */
+    public static List<String> parityPrompts(StageSpec stage) {
+        List<String> evaluation = prompts(stage);
+        if (!evaluation.isEmpty()) {
+            return evaluation;
+        }
+        Set<String> prompts = new LinkedHashSet<>();
+        for (var data : stage.trainData()) {
+            for (Example example : data.examples()) {
+                prompt(example).or(() -> example instanceof Example.Text text ? Optional.of(text.text())
+                        : Optional.empty()).filter(prompt -> !prompt.isEmpty()).ifPresent(prompts::add);
+                if (prompts.size() == COUNT) {
+                    return List.copyOf(prompts);
+                }
+            }
+        }
+        return List.copyOf(prompts);
+    }
+
     /** Greedy continuations of {@code prompts} by {@code model}, special tokens left out. */
     public static List<SampleGeneration> generate(CausalLM model, List<String> prompts) {
         List<SampleGeneration> samples = new ArrayList<>();

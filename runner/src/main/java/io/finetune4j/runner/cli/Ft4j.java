@@ -9,6 +9,8 @@ import io.finetune4j.runner.eval.EvalService;
 import io.finetune4j.runner.model.GenerationService;
 import io.finetune4j.runner.model.MergeService;
 import io.finetune4j.runner.model.ScoringService;
+import io.finetune4j.runner.model.ExportService;
+import io.finetune4j.runner.model.ParityService;
 import io.finetune4j.runner.pipeline.PipelineRunner;
 import io.finetune4j.runner.plugin.LoadedPlugins;
 import io.finetune4j.runner.plugin.RegistryBenchPlugins;

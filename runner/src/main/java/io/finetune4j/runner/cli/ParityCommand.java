@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.finetune4j.runner.model.ParityService;
 
 /** {@code ft4j parity --model DIR --adapter DIR [--gguf FILE] --prompts FILE [--tolerance T] [--json]}. */
 @Command(name = "parity", mixinStandardHelpOptions = true,

@@ -14,7 +14,6 @@ import io.finetune4j.api.eval.EvaluatorProvider;
 import io.finetune4j.api.method.MethodProvider;
 import io.finetune4j.api.objective.ObjectiveProvider;
 import io.finetune4j.api.reward.RewardFunctionProvider;
-import io.finetune4j.runner.cli.ParityService;
 import io.finetune4j.runtime.data.DataOptions;
 import io.finetune4j.runtime.data.DatasetFiles;
 import io.finetune4j.runtime.io.ModelConfigJson;
@@ -191,7 +190,7 @@ final class StageParser {
     }
 
     /**
-     * {@code output.parity: true} (and {@code parity_tolerance}, default {@link ParityService#DEFAULT_TOLERANCE}):
+     * {@code output.parity: true} (and {@code parity_tolerance}, default {@link StageSpec#DEFAULT_PARITY_TOLERANCE}):
      * the tolerance of the parity check after the merge, which needs the merge not turned off.
      */
     private static Optional<Double> parity(ObjectNode stage, Optional<Boolean> merge, ConfigProblems problems) {
@@ -201,7 +200,7 @@ final class StageParser {
         ConfigProblems at = problems.child("output");
         boolean parity = YamlFields.bool(output, "parity", at).orElse(false);
         JsonNode tolerance = output.get("parity_tolerance");
-        double value = ParityService.DEFAULT_TOLERANCE;
+        double value = StageSpec.DEFAULT_PARITY_TOLERANCE;
         if (tolerance != null && !tolerance.isNull()) {
             if (!tolerance.isNumber() || !(tolerance.asDouble() > 0) || Double.isInfinite(tolerance.asDouble())) {
                 at.add("parity_tolerance", "must be a number > 0 (a max |Δ logit|), was %s",

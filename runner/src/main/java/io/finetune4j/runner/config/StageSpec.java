@@ -50,6 +50,9 @@ public record StageSpec(
                 pipelineDir, Optional.empty(), Optional.empty());
     }
 
+    /** The largest |Δ logit| between the adapted model and its merged checkpoint {@code ft4j parity} and {@code output.parity} accept by default. */
+    public static final double DEFAULT_PARITY_TOLERANCE = 1e-3;
+
     public StageSpec {
         trainFiles = List.copyOf(trainFiles);
         trainData = List.copyOf(trainData);

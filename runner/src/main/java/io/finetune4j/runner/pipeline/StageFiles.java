@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.finetune4j.runner.cli.ParityService;
+import io.finetune4j.runner.model.ParityService;
 import io.finetune4j.runner.config.BaseSpec;
 import io.finetune4j.runner.config.ConfigBinder;
 import io.finetune4j.runner.config.EvaluatorSpec;

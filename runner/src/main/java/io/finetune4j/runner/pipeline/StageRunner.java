@@ -14,7 +14,7 @@ import io.finetune4j.api.model.TextTokenizer;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.reward.RewardContext;
 import io.finetune4j.api.reward.RewardFunction;
-import io.finetune4j.runner.cli.ParityService;
+import io.finetune4j.runner.model.ParityService;
 import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.config.BaseSpec;
 import io.finetune4j.runner.config.EvaluatorSpec;

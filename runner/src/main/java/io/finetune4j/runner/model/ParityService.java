@@ -1,4 +1,4 @@
-package io.finetune4j.runner.cli;
+package io.finetune4j.runner.model;
 
 import static java.util.Objects.requireNonNull;
 
@@ -10,11 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
+import io.finetune4j.runner.config.StageSpec;
 import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.console.JsonLine;
-import io.finetune4j.runner.model.AdapterLoader;
-import io.finetune4j.runner.model.ModelHandle;
-import io.finetune4j.runner.model.ModelStore;
 import io.finetune4j.runtime.generate.GenerationConfig;
 import io.finetune4j.runtime.generate.Generator;
 import io.finetune4j.runtime.io.gguf.GgufModels;
@@ -39,7 +37,7 @@ import java.util.Optional;
 public final class ParityService {
     static final int NEW_TOKENS = 16;
     /** The default tolerance of max |Δ logit|, of {@code ft4j parity} and of a stage's {@code output.parity}. */
-    public static final double DEFAULT_TOLERANCE = 1e-3;
+    public static final double DEFAULT_TOLERANCE = StageSpec.DEFAULT_PARITY_TOLERANCE;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ModelStore models;

@@ -1,4 +1,4 @@
-package io.finetune4j.runner.cli;
+package io.finetune4j.runner.model;
 
 import static java.util.Objects.requireNonNull;
 
@@ -7,9 +7,6 @@ import io.finetune4j.api.method.Method;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.runner.console.Console;
 import io.finetune4j.runner.console.JsonLine;
-import io.finetune4j.runner.model.AdapterLoader;
-import io.finetune4j.runner.model.ModelHandle;
-import io.finetune4j.runner.model.ModelStore;
 import io.finetune4j.runtime.chat.ChatTemplate;
 import io.finetune4j.runtime.io.AtomicFiles;
 import io.finetune4j.runtime.io.gguf.GgufExport;

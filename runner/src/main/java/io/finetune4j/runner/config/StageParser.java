@@ -245,7 +245,8 @@ final class StageParser {
             return List.of();
         }
         ConfigProblems at = problems.child("data");
-        ConfigBinder.rejectUnknownKeys(data.get(), List.of("train", "columns", "split", "max_rows", "shuffle_seed"), at);
+        ConfigBinder.rejectUnknownKeys(data.get(),
+                List.of("train", "columns", "split", "max_rows", "shuffle_seed", "replay"), at);
         DataOptions options = dataOptions(data.get(), at).withTokenizer(tokenizerDir);
         JsonNode trainNode = data.get().get("train");
         if (trainNode == null || trainNode.isNull()) {
@@ -303,10 +304,43 @@ final class StageParser {
                 parts.add(new DataMixture.Part(dataset, partWeight));
             });
         }
-        if (weighted && parts.size() == entries.size() && !parts.isEmpty()) {
-            return List.of(DataMixture.mix(parts, seed));
+        List<Dataset> train = weighted && parts.size() == entries.size() && !parts.isEmpty()
+                ? List.of(DataMixture.mix(parts, seed)) : datasets;
+        return replay(data.get(), train, tokenizerDir, at);
+    }
+
+    /** {@code data.replay: {path: general.jsonl, ratio: 0.2}}: general-text rows added against forgetting. */
+    private List<Dataset> replay(ObjectNode data, List<Dataset> train, Optional<Path> tokenizerDir,
+                                 ConfigProblems problems) {
+        Optional<ObjectNode> node = YamlFields.mapping(data, "replay", problems);
+        if (node.isEmpty()) {
+            return train;
         }
-        return datasets;
+        ConfigProblems at = problems.child("replay");
+        ConfigBinder.rejectUnknownKeys(node.get(), List.of("path", "ratio"), at);
+        JsonNode ratio = node.get().get("ratio");
+        boolean ratioOk = ratio != null && ratio.isNumber() && ratio.asDouble() > 0 && ratio.asDouble() <= 1;
+        if (!ratioOk) {
+            at.add("ratio", "must be a number in (0, 1]: the replay rows as a share of the training rows, was %s",
+                    ratio == null ? "missing" : TypeNames.describeValue(ratio));
+        }
+        Optional<String> raw = YamlFields.string(node.get(), "path", at);
+        if (raw.isEmpty() && !node.get().has("path")) {
+            at.add("path", "missing; expected a JSONL file of general text to replay");
+        }
+        Optional<Dataset> general = raw.flatMap(path -> existingData(path, "path", at))
+                .flatMap(path -> read(path, DataOptions.DEFAULTS.withTokenizer(tokenizerDir), "path", at));
+        if (general.isPresent() && general.get().size() == 0) {
+            at.add("path", "%s has no rows to replay", raw.get());
+            return train;
+        }
+        if (general.isEmpty() || !ratioOk) {
+            return train;
+        }
+        int rows = train.stream().mapToInt(Dataset::size).sum();
+        List<Dataset> mixed = new ArrayList<>(train);
+        mixed.add(DataMixture.replay(general.get(), rows, ratio.asDouble(), seed));
+        return mixed;
     }
 
     Optional<Path> existingFile(String raw, String key, ConfigProblems problems) {

@@ -19,6 +19,7 @@ import io.finetune4j.runtime.data.DatasetFiles;
 import io.finetune4j.runtime.io.ModelConfigJson;
 import io.finetune4j.runtime.tokenizer.IdsOnlyTokenizer;
 import io.finetune4j.runtime.train.DivergenceConfig;
+import io.finetune4j.runtime.train.EwcConfig;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -446,28 +447,31 @@ final class StageParser {
         int before = problems.messages().size();
         precision(values, problems);
         Optional<TrainingConfig> config = binder.bind(TrainingConfig.defaults(), TrainingConfig.class, values,
-                List.of("max_length", "bf16", "fp16", "divergence"), problems);
-        Optional<DivergenceConfig> divergence = divergence(values, problems.child("divergence"));
-        config = config.map(bound -> bound.withDivergence(divergence.orElse(DivergenceConfig.defaults())));
+                List.of("max_length", "bf16", "fp16", "divergence", "ewc"), problems);
+        Optional<DivergenceConfig> divergence = section(values, "divergence", DivergenceConfig.defaults(),
+                DivergenceConfig.class, "{loss_factor: 2.0, loss_patience: 50}", problems.child("divergence"));
+        Optional<EwcConfig> ewc = section(values, "ewc", EwcConfig.defaults(), EwcConfig.class,
+                "{lambda: 100, fisher_rows: 64}", problems.child("ewc"));
+        config = config.map(bound -> bound.withDivergence(divergence.orElse(DivergenceConfig.defaults()))
+                .withEwc(ewc.orElse(EwcConfig.defaults())));
         config.ifPresent(bound -> bound.validate(problems));
         config.ifPresent(bound -> checkStepCount(bound, data, problems));
         return problems.messages().size() > before ? Optional.empty() : config;
     }
 
-    /** {@code training.divergence}: its keys bound onto the defaults one by one, like every other section. */
-    private Optional<DivergenceConfig> divergence(ObjectNode training, ConfigProblems problems) {
-        JsonNode node = training.get("divergence");
+    /** {@code training.divergence} or {@code training.ewc}: its keys bound onto the defaults one by one. */
+    private <C extends Record> Optional<C> section(ObjectNode training, String key, C defaults, Class<C> type,
+                                                   String example, ConfigProblems problems) {
+        JsonNode node = training.get(key);
         if (node == null) {
-            return Optional.of(DivergenceConfig.defaults());
+            return Optional.of(defaults);
         }
         if (!(node instanceof ObjectNode section)) {
-            problems.add("", "expected a mapping such as {loss_factor: 2.0, loss_patience: 50}, was %s",
-                    TypeNames.describeValue(node));
+            problems.add("", "expected a mapping such as %s, was %s", example, TypeNames.describeValue(node));
             return Optional.empty();
         }
         int before = problems.messages().size();
-        Optional<DivergenceConfig> bound = binder.bind(DivergenceConfig.defaults(), DivergenceConfig.class, section,
-                List.of(), problems);
+        Optional<C> bound = binder.bind(defaults, type, section, List.of(), problems);
         return problems.messages().size() > before ? Optional.empty() : bound;
     }
 

@@ -35,6 +35,8 @@ import java.util.List;
  * @param gradientCheckpointing keep only each decoder layer's input in the forward and recompute the
  *     layer in the backward ({@link BackwardTape}): activation memory of one layer instead of all, for
  *     about one more forward of compute
+ * @param divergence the guards against a diverging loss ({@link DivergenceConfig})
+ * @param ewc the EWC penalty against forgetting ({@link EwcConfig}); off by default
  */
 public record TrainingConfig(
         int epochs,
@@ -54,7 +56,18 @@ public record TrainingConfig(
         int saveSteps,
         int saveTotalLimit,
         boolean gradientCheckpointing,
-        DivergenceConfig divergence) {
+        DivergenceConfig divergence,
+        EwcConfig ewc) {
+
+    /** Settings without EWC. */
+    public TrainingConfig(int epochs, int maxSteps, int batchSize, int gradientAccumulationSteps, double learningRate,
+                          double weightDecay, double adamBeta1, double adamBeta2, double adamEpsilon, int warmupSteps,
+                          String lrSchedule, double maxGradNorm, int loggingSteps, long seed, int saveSteps,
+                          int saveTotalLimit, boolean gradientCheckpointing, DivergenceConfig divergence) {
+        this(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, weightDecay, adamBeta1, adamBeta2,
+                adamEpsilon, warmupSteps, lrSchedule, maxGradNorm, loggingSteps, seed, saveSteps, saveTotalLimit,
+                gradientCheckpointing, divergence, EwcConfig.defaults());
+    }
 
     /** Settings with the default divergence guards. */
     public TrainingConfig(int epochs, int maxSteps, int batchSize, int gradientAccumulationSteps, double learningRate,
@@ -120,13 +133,25 @@ public record TrainingConfig(
         } else {
             divergence.validate(problems.child("divergence"));
         }
+        if (ewc == null) {
+            problems.add("ewc", "missing");
+        } else {
+            ewc.validate(problems.child("ewc"));
+        }
     }
 
     /** These settings with {@code divergence} instead. */
     public TrainingConfig withDivergence(DivergenceConfig divergence) {
         return new TrainingConfig(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, weightDecay,
                 adamBeta1, adamBeta2, adamEpsilon, warmupSteps, lrSchedule, maxGradNorm, loggingSteps, seed, saveSteps,
-                saveTotalLimit, gradientCheckpointing, divergence);
+                saveTotalLimit, gradientCheckpointing, divergence, ewc);
+    }
+
+    /** These settings with {@code ewc} instead. */
+    public TrainingConfig withEwc(EwcConfig ewc) {
+        return new TrainingConfig(epochs, maxSteps, batchSize, gradientAccumulationSteps, learningRate, weightDecay,
+                adamBeta1, adamBeta2, adamEpsilon, warmupSteps, lrSchedule, maxGradNorm, loggingSteps, seed, saveSteps,
+                saveTotalLimit, gradientCheckpointing, divergence, ewc);
     }
 
     /** Examples one optimizer step consumes when the epoch has enough left. */

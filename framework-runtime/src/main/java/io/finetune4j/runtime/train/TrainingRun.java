@@ -13,6 +13,7 @@ import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveStep;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,6 +45,8 @@ final class TrainingRun {
     private final int totalSteps;
     private final NDManager state;
     private final DivergenceGuard divergence;
+    /** The EWC penalty, estimated when the run starts; null without {@code training.ewc}. */
+    private Ewc ewc;
     private LogWindow window;
     /** Whether the open divergence streak's skipped checkpoints have been reported. */
     private boolean skipReported;
@@ -76,6 +79,10 @@ final class TrainingRun {
         List<Double> stepLosses = new ArrayList<>(totalSteps);
         List<StepLog> logs = new ArrayList<>();
         int first = 1;
+        if (config.ewc().enabled()) {
+            // Before a checkpoint is restored: θ0 is where the method starts, which its seeded setup reproduces.
+            ewc = Ewc.estimate(config.ewc(), objective, parameters, config.seed(), state);
+        }
         Optional<Path> resumeFrom = checkpoints == null ? Optional.empty() : checkpoints.resumeFrom();
         if (resumeFrom.isPresent()) {
             Path checkpoint = resumeFrom.get();
@@ -185,6 +192,13 @@ final class TrainingRun {
         }
         NDArray total = objective.addsMethodRegularization()
                 ? method.regularizationLoss(scope).map(loss::add).orElse(loss) : loss;
+        Map<String, Double> metrics = result.metrics();
+        if (ewc != null) {
+            NDArray penalty = ewc.penalty(scope);
+            total = total.add(penalty);
+            metrics = new LinkedHashMap<>(metrics);
+            metrics.put("ewc_penalty", (double) penalty.getFloat());
+        }
         double value = total.getFloat();
         if (!Double.isFinite(value)) {
             String where = microBatches.size() == 1 ? ""
@@ -197,7 +211,7 @@ final class TrainingRun {
                 : total.mul(scope.create(1f / microBatches.size()));
         collector.backward(scaled);
         BackwardTape.current().ifPresent(BackwardTape::drain);    // checkpointed layers, latest first
-        window.add(value, result.tokens(), result.metrics());
+        window.add(value, result.tokens(), metrics);
         tokens += result.tokens();
         return value;
     }

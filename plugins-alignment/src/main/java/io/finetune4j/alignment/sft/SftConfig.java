@@ -18,9 +18,22 @@ package io.finetune4j.alignment.sft;
  *     rows and positions restart for each row
  * @param packingStrategy {@code bfd} (best-fit decreasing: rows are never split) or {@code wrapped} (rows
  *     are concatenated and cut every {@code max_length} tokens)
+ * @param klToBase an added {@code β × KL} to the base model against forgetting; off (β = 0) by default
  */
 public record SftConfig(String chatTemplate, boolean completionOnlyLoss, boolean assistantOnlyLoss,
-                        boolean addEos, boolean packing, String packingStrategy) {
+                        boolean addEos, boolean packing, String packingStrategy, KlToBaseConfig klToBase) {
+
+    public SftConfig {
+        if (klToBase == null) {
+            klToBase = KlToBaseConfig.OFF;
+        }
+    }
+
+    /** Without the KL term. */
+    public SftConfig(String chatTemplate, boolean completionOnlyLoss, boolean assistantOnlyLoss,
+                     boolean addEos, boolean packing, String packingStrategy) {
+        this(chatTemplate, completionOnlyLoss, assistantOnlyLoss, addEos, packing, packingStrategy, KlToBaseConfig.OFF);
+    }
 
     /** Defaults for everything but the two original settings; the one flag covers both kinds of row. */
     public SftConfig(boolean completionOnlyLoss, boolean addEos) {

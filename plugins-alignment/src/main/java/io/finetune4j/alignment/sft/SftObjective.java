@@ -2,10 +2,14 @@ package io.finetune4j.alignment.sft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.data.Dataset;
 import io.finetune4j.api.data.Example;
+import io.finetune4j.api.model.AdapterScope;
 import io.finetune4j.api.model.CausalLM;
 import io.finetune4j.api.model.ForwardInput;
+import io.finetune4j.api.model.ForwardOutput;
 import io.finetune4j.api.model.TargetScores;
 import io.finetune4j.api.objective.Objective;
 import io.finetune4j.api.objective.ObjectiveContext;
@@ -14,6 +18,7 @@ import io.finetune4j.runtime.data.CausalLmBatch;
 import io.finetune4j.runtime.data.CausalLmCollator;
 import io.finetune4j.runtime.data.TokenizedExample;
 import io.finetune4j.runtime.loss.LossMath;
+import io.finetune4j.runtime.train.NoGradient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +35,7 @@ final class SftObjective implements Objective {
     private final List<TokenizedExample> examples;
     private final List<PackedSequence> packed;
     private final long padId;
+    private final KlToBaseConfig klToBase;
 
     SftObjective(SftConfig config, ObjectiveContext context) {
         this.model = context.policy();
@@ -45,6 +51,13 @@ final class SftObjective implements Objective {
                 ? SftPacker.pack(examples, context.maxLength(), config.packingStrategy())
                 : null;
         this.padId = model.tokenizer().padTokenId();
+        this.klToBase = config.klToBase();
+        if (klToBase.enabled() && model.parameters().values().stream().anyMatch(NDArray::hasGradient)) {
+            // With adapters disabled the model is still the policy when the base weights train: KL to itself.
+            throw new ConfigException("kl_to_base: the base is the policy with its adapters disabled, which is the"
+                    + " policy itself when the method trains the base weights; use an adapter method or remove"
+                    + " kl_to_base");
+        }
     }
 
     @Override
@@ -80,6 +93,9 @@ final class SftObjective implements Objective {
             input = ForwardInput.of(batch.inputIds()).withAttentionMask(batch.attentionMask())
                     .withSegmentIds(rows.segmentIds());
         }
+        if (klToBase.enabled()) {
+            return withKlToBase(input, batch);
+        }
         // [batch, seq - 1] scores; the [batch, seq - 1, vocab] logits exist one chunk at a time (CausalLM.scoreTargets)
         TargetScores scores = model.scoreTargets(input.withTraining(true), batch.targetIds());
         NDArray loss = LossMath.maskedMean(scores.logProbs(), batch.targetMask()).neg();
@@ -87,5 +103,29 @@ final class SftObjective implements Objective {
         return new ObjectiveStep(loss, batch.tokenCount(), Map.of(
                 "mean_token_accuracy", accuracy,
                 "num_target_tokens", (double) batch.targetCount()));
+    }
+
+    /**
+     * Cross-entropy plus {@code β × KL} to the base: the policy's full logits serve both terms (one forward), and
+     * the base is the same model with its adapters disabled, in evaluation mode and without gradient.
+     */
+    private ObjectiveStep withKlToBase(ForwardInput input, CausalLmBatch batch) {
+        ForwardOutput policy = model.forward(input.withTraining(true).withLogits(ForwardInput.Logits.ALL_BUT_LAST));
+        TargetScores scores = TargetScores.fromLogits(policy, batch.targetIds());     // [batch, seq - 1]
+        NDArray baseLogits = NoGradient.call(() -> {
+            try (AdapterScope off = model.disableAdapters()) {
+                return model.forward(input.withTraining(false).withLogits(ForwardInput.Logits.ALL_BUT_LAST)).logits();
+            }
+        });                                                                             // [batch, seq - 1, vocab]
+        NDArray kl = KlToBase.mean(policy.logits(), baseLogits, batch.targetMask(), klToBase.reverse(),
+                KlToBase.CHUNK_POSITIONS);
+        NDArray crossEntropy = LossMath.maskedMean(scores.logProbs(), batch.targetMask()).neg();
+        NDArray beta = crossEntropy.getManager().full(new Shape(), (float) klToBase.coefficient());
+        NDArray loss = crossEntropy.add(kl.mul(beta));
+        double accuracy = LossMath.maskedMean(scores.argmaxHits(), batch.targetMask()).getFloat();
+        return new ObjectiveStep(loss, batch.tokenCount(), Map.of(
+                "mean_token_accuracy", accuracy,
+                "num_target_tokens", (double) batch.targetCount(),
+                "kl_to_base", (double) kl.getFloat()));
     }
 }

@@ -31,6 +31,11 @@ public final class SftObjectiveProvider implements ObjectiveProvider<SftConfig> 
                 "must be auto, a built-in template name or a path to a Jinja file");
         problems.check(PACKING_STRATEGIES.contains(config.packingStrategy()), "packing_strategy",
                 "must be one of %s, was '%s'", PACKING_STRATEGIES, config.packingStrategy());
+        KlToBaseConfig kl = config.klToBase();
+        problems.check(kl.coefficient() >= 0 && Double.isFinite(kl.coefficient()), "kl_to_base.coefficient",
+                "must be a number >= 0, was %s", kl.coefficient());
+        problems.check(KlToBaseConfig.DIRECTIONS.contains(kl.direction()), "kl_to_base.direction",
+                "must be one of %s, was '%s'", KlToBaseConfig.DIRECTIONS, kl.direction());
     }
 
     @Override

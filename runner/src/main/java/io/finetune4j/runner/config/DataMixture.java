@@ -64,6 +64,19 @@ public final class DataMixture {
         return new Dataset(name.append(')').toString(), rows);
     }
 
+    /**
+     * Replay against forgetting ({@code data.replay: {path, ratio}}): {@code round(ratio × trainRows)} rows of
+     * general text, the part of weight {@code ratio} next to the training rows' weight 1, picked as every part
+     * of a mixture is (a seeded sample without replacement, every row repeated when the file is smaller). The
+     * training rows themselves stay as they are; the dataset's name carries the count.
+     */
+    public static Dataset replay(Dataset general, int trainRows, double ratio, long seed) {
+        int count = (int) Math.round(ratio * trainRows);
+        // Its own stream: adding replay does not change which rows a weighted training mixture samples.
+        List<Example> rows = sample(general.examples(), count, new Random(seed * 31 - 1));
+        return new Dataset(String.format(Locale.ROOT, "replay(%s×%d)", general.name(), count), rows);
+    }
+
     private static List<Example> sample(List<Example> rows, int count, Random random) {
         List<Example> picked = new ArrayList<>(count);
         for (int r = 0; r < count / rows.size(); r++) {

@@ -19,6 +19,7 @@ import io.finetune4j.runtime.data.DatasetFiles;
 import io.finetune4j.runtime.io.ModelConfigJson;
 import io.finetune4j.runtime.tokenizer.IdsOnlyTokenizer;
 import io.finetune4j.runtime.train.DivergenceConfig;
+import io.finetune4j.runtime.train.EwcConfig;
 import io.finetune4j.runtime.train.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -278,7 +279,8 @@ final class StageParser {
             return List.of();
         }
         ConfigProblems at = problems.child("data");
-        ConfigBinder.rejectUnknownKeys(data.get(), List.of("train", "columns", "split", "max_rows", "shuffle_seed"), at);
+        ConfigBinder.rejectUnknownKeys(data.get(),
+                List.of("train", "columns", "split", "max_rows", "shuffle_seed", "replay"), at);
         DataOptions options = dataOptions(data.get(), at).withTokenizer(tokenizerDir);
         JsonNode trainNode = data.get().get("train");
         if (trainNode == null || trainNode.isNull()) {
@@ -336,10 +338,43 @@ final class StageParser {
                 parts.add(new DataMixture.Part(dataset, partWeight));
             });
         }
-        if (weighted && parts.size() == entries.size() && !parts.isEmpty()) {
-            return List.of(DataMixture.mix(parts, seed));
+        List<Dataset> train = weighted && parts.size() == entries.size() && !parts.isEmpty()
+                ? List.of(DataMixture.mix(parts, seed)) : datasets;
+        return replay(data.get(), train, tokenizerDir, at);
+    }
+
+    /** {@code data.replay: {path: general.jsonl, ratio: 0.2}}: general-text rows added against forgetting. */
+    private List<Dataset> replay(ObjectNode data, List<Dataset> train, Optional<Path> tokenizerDir,
+                                 ConfigProblems problems) {
+        Optional<ObjectNode> node = YamlFields.mapping(data, "replay", problems);
+        if (node.isEmpty()) {
+            return train;
         }
-        return datasets;
+        ConfigProblems at = problems.child("replay");
+        ConfigBinder.rejectUnknownKeys(node.get(), List.of("path", "ratio"), at);
+        JsonNode ratio = node.get().get("ratio");
+        boolean ratioOk = ratio != null && ratio.isNumber() && ratio.asDouble() > 0 && ratio.asDouble() <= 1;
+        if (!ratioOk) {
+            at.add("ratio", "must be a number in (0, 1]: the replay rows as a share of the training rows, was %s",
+                    ratio == null ? "missing" : TypeNames.describeValue(ratio));
+        }
+        Optional<String> raw = YamlFields.string(node.get(), "path", at);
+        if (raw.isEmpty() && !node.get().has("path")) {
+            at.add("path", "missing; expected a JSONL file of general text to replay");
+        }
+        Optional<Dataset> general = raw.flatMap(path -> existingData(path, "path", at))
+                .flatMap(path -> read(path, DataOptions.DEFAULTS.withTokenizer(tokenizerDir), "path", at));
+        if (general.isPresent() && general.get().size() == 0) {
+            at.add("path", "%s has no rows to replay", raw.get());
+            return train;
+        }
+        if (general.isEmpty() || !ratioOk) {
+            return train;
+        }
+        int rows = train.stream().mapToInt(Dataset::size).sum();
+        List<Dataset> mixed = new ArrayList<>(train);
+        mixed.add(DataMixture.replay(general.get(), rows, ratio.asDouble(), seed));
+        return mixed;
     }
 
     Optional<Path> existingFile(String raw, String key, ConfigProblems problems) {
@@ -445,28 +480,31 @@ final class StageParser {
         int before = problems.messages().size();
         precision(values, problems);
         Optional<TrainingConfig> config = binder.bind(TrainingConfig.defaults(), TrainingConfig.class, values,
-                List.of("max_length", "bf16", "fp16", "divergence"), problems);
-        Optional<DivergenceConfig> divergence = divergence(values, problems.child("divergence"));
-        config = config.map(bound -> bound.withDivergence(divergence.orElse(DivergenceConfig.defaults())));
+                List.of("max_length", "bf16", "fp16", "divergence", "ewc"), problems);
+        Optional<DivergenceConfig> divergence = section(values, "divergence", DivergenceConfig.defaults(),
+                DivergenceConfig.class, "{loss_factor: 2.0, loss_patience: 50}", problems.child("divergence"));
+        Optional<EwcConfig> ewc = section(values, "ewc", EwcConfig.defaults(), EwcConfig.class,
+                "{lambda: 100, fisher_rows: 64}", problems.child("ewc"));
+        config = config.map(bound -> bound.withDivergence(divergence.orElse(DivergenceConfig.defaults()))
+                .withEwc(ewc.orElse(EwcConfig.defaults())));
         config.ifPresent(bound -> bound.validate(problems));
         config.ifPresent(bound -> checkStepCount(bound, data, problems));
         return problems.messages().size() > before ? Optional.empty() : config;
     }
 
-    /** {@code training.divergence}: its keys bound onto the defaults one by one, like every other section. */
-    private Optional<DivergenceConfig> divergence(ObjectNode training, ConfigProblems problems) {
-        JsonNode node = training.get("divergence");
+    /** {@code training.divergence} or {@code training.ewc}: its keys bound onto the defaults one by one. */
+    private <C extends Record> Optional<C> section(ObjectNode training, String key, C defaults, Class<C> type,
+                                                   String example, ConfigProblems problems) {
+        JsonNode node = training.get(key);
         if (node == null) {
-            return Optional.of(DivergenceConfig.defaults());
+            return Optional.of(defaults);
         }
         if (!(node instanceof ObjectNode section)) {
-            problems.add("", "expected a mapping such as {loss_factor: 2.0, loss_patience: 50}, was %s",
-                    TypeNames.describeValue(node));
+            problems.add("", "expected a mapping such as %s, was %s", example, TypeNames.describeValue(node));
             return Optional.empty();
         }
         int before = problems.messages().size();
-        Optional<DivergenceConfig> bound = binder.bind(DivergenceConfig.defaults(), DivergenceConfig.class, section,
-                List.of(), problems);
+        Optional<C> bound = binder.bind(defaults, type, section, List.of(), problems);
         return problems.messages().size() > before ? Optional.empty() : bound;
     }
 

@@ -277,7 +277,7 @@ class PipelineParserTest {
         assertThat(error.problems()).containsExactly(
                 "stages[0].training.max_length: must be > 0, was 0",
                 "stages[0].training.lerning_rate: unknown key; known: [adam_beta1, adam_beta2, adam_epsilon, "
-                        + "batch_size, bf16, divergence, epochs, fp16, gradient_accumulation_steps, gradient_checkpointing, "
+                        + "batch_size, bf16, divergence, epochs, ewc, fp16, gradient_accumulation_steps, gradient_checkpointing, "
                         + "learning_rate, logging_steps, lr_schedule, "
                         + "max_grad_norm, max_length, max_steps, save_steps, save_total_limit, seed, warmup_steps, weight_decay]; "
                         + "did you mean 'learning_rate'?",

@@ -14,6 +14,7 @@ import io.finetune4j.runner.model.ParityService;
 import io.finetune4j.runner.pipeline.PipelineRunner;
 import io.finetune4j.runner.plugin.LoadedPlugins;
 import io.finetune4j.runner.plugin.RegistryBenchPlugins;
+import io.finetune4j.runner.review.ReviewService;
 import jakarta.inject.Inject;
 
 /** The one object {@link Main} asks the injector for: what each command calls. */
@@ -30,12 +31,14 @@ public final class Ft4j {
     private final DataInspection inspection;
     private final ExportService exporting;
     private final ParityService parity;
+    private final ReviewService review;
 
     @Inject
     public Ft4j(PipelineRunner pipelines, GenerationService generation, ScoringService scoring, PluginTable plugins,
                 EvalService evaluation, MergeService merging, RegistryBenchPlugins bench, LoadedPlugins registry,
                 PipelineValidation validation, DataInspection inspection, ExportService exporting,
-                ParityService parity) {
+                ParityService parity, ReviewService review) {
+        this.review = requireNonNull(review, "review is null");
         this.validation = requireNonNull(validation, "validation is null");
         this.inspection = requireNonNull(inspection, "inspection is null");
         this.exporting = requireNonNull(exporting, "exporting is null");
@@ -92,6 +95,11 @@ public final class Ft4j {
     /** {@code ft4j parity}. */
     public ParityService parity() {
         return parity;
+    }
+
+    /** {@code ft4j review}. */
+    public ReviewService review() {
+        return review;
     }
 
     /** Every provider found at start-up: the one discovery path ({@code ft4j metrics} picks its evaluators here). */

@@ -17,7 +17,7 @@ import picocli.CommandLine.ScopeType;
         versionProvider = VersionProvider.class,
         description = "Fine-tune and align language models on the JVM.",
         subcommands = {RunCommand.class, ValidateCommand.class, InspectDataCommand.class, GenerateCommand.class, ScoreCommand.class, EvalCommand.class, MergeCommand.class,
-                ExportCommand.class, ParityCommand.class,
+                ExportCommand.class, ParityCommand.class, ReviewCommand.class,
                 GenerationBenchCommand.class, PluginsCommand.class, MetricsCommand.class, BenchCommand.class,
                 PreferenceBenchCommand.class, DemoDataCommand.class, HelpCommand.class})
 public final class Ft4jCommand {

@@ -111,8 +111,22 @@ final class ConfigBenchmark {
             json.put("rss_before_load_mb", PeakRss.mebibytes(before));
             json.put("load_peak_rss_mb", PeakRss.mebibytes(loadPeak));
             json.put("peak_rss_mb", PeakRss.mebibytes(trainPeak));
+            putRssGrowth(json, timer, warmup, totalSteps);
             return json;
         }
+    }
+
+    /**
+     * {@code rss_after_warmup_mb} and {@code rss_last_mb} (the resident set after the last warm-up step and after the
+     * last step) and {@code rss_growth} between them: a long run ({@code --warmup 200 --steps 1800}) shows whether
+     * memory stays flat.
+     */
+    static void putRssGrowth(Map<String, Object> json, StepTimer timer, int warmup, int totalSteps) {
+        Double after = timer.rssMebibytes(Math.max(1, warmup));
+        Double last = timer.rssMebibytes(totalSteps);
+        json.put("rss_after_warmup_mb", after);
+        json.put("rss_last_mb", last);
+        json.put("rss_growth", after == null || last == null ? null : last / after - 1);
     }
 
     /** The human-readable report of a {@link #run} result. */

@@ -57,6 +57,8 @@ class ConfigBenchmarkTest {
         assertThat(result.get("peak_rss_mb").asDouble()).isGreaterThanOrEqualTo(result.get("load_peak_rss_mb").asDouble())
                 .isGreaterThan(10);
         assertThat(result.get("gradient_checkpointing").asBoolean()).isFalse();
+        assertThat(result.get("rss_last_mb").asDouble()).isGreaterThan(10);
+        assertThat(result.get("rss_growth").isNumber()).isTrue();
         assertThat(bench("--gradient-checkpointing").get("gradient_checkpointing").asBoolean()).isTrue();
     }
 

@@ -138,6 +138,27 @@ class ReliabilityTest {
         }
     }
 
+    @Test
+    void aReadOnlyFileSystemIsExitTwoNamingThePath() throws Exception {
+        Path mount = Files.createDirectories(temp.resolve("read-only"));
+        Process mounting = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", mount.toString())
+                .redirectErrorStream(true).start();
+        boolean mounted = mounting.waitFor(30, TimeUnit.SECONDS) && mounting.exitValue() == 0;
+        assumeTrue(mounted, "cannot mount a read-only tmpfs here (needs root and CAP_SYS_ADMIN): "
+                + new String(mounting.getInputStream().readAllBytes()).strip());
+        try {
+            // Permission bits do not stop root; a read-only file system (EROFS) does.
+            Result readOnly = inProcess("run", pipeline.toString(), "--output", mount.resolve("run").toString(),
+                    "--device", "cpu");
+
+            assertThat(readOnly.code()).as(readOnly.err()).isEqualTo(2);
+            assertThat(readOnly.err()).contains(mount.resolve("run").toString(), "Read-only file system")
+                    .doesNotContain("\tat ", "internal error");
+        } finally {
+            new ProcessBuilder("umount", mount.toString()).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     // ----------------------------------------------------------------------------------------------------------
 
     private interface Condition {

@@ -131,9 +131,12 @@ class ReviewBrowserTest {
     private static Path chromium() throws IOException, InterruptedException {
         Optional<Path> found = onPath("chromium").or(() -> onPath("chromium-browser"));
         if (found.isEmpty() && "root".equals(System.getProperty("user.name")) && onPath("apt-get").isPresent()) {
-            Process install = new ProcessBuilder("apt-get", "install", "-y", "chromium").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (install.waitFor(15, TimeUnit.MINUTES)) {
+            ProcessBuilder apt = new ProcessBuilder("apt-get", "install", "-y", "--no-install-recommends", "chromium")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            apt.environment().put("DEBIAN_FRONTEND", "noninteractive");
+            Process install = apt.start();
+            if (install.waitFor(10, TimeUnit.MINUTES)) {
                 found = onPath("chromium");
             } else {
                 install.destroyForcibly();

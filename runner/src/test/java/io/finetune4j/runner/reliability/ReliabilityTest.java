@@ -134,7 +134,7 @@ class ReliabilityTest {
             assertThat(resumed.code()).as(resumed.err()).isZero();
             assertThat(Files.readAllBytes(run.resolve(ADAPTER))).isEqualTo(uninterrupted);
         } finally {
-            new ProcessBuilder("umount", mount.toString()).start().waitFor(30, TimeUnit.SECONDS);
+            unmount(mount);
         }
     }
 
@@ -155,11 +155,20 @@ class ReliabilityTest {
             assertThat(readOnly.err()).contains(mount.resolve("run").toString(), "Read-only file system")
                     .doesNotContain("\tat ", "internal error");
         } finally {
-            new ProcessBuilder("umount", mount.toString()).start().waitFor(30, TimeUnit.SECONDS);
+            unmount(mount);
         }
     }
 
     // ----------------------------------------------------------------------------------------------------------
+
+    /** Unmounts {@code mount}, lazily when something still holds it, so the temporary directory can be deleted. */
+    private static void unmount(Path mount) throws Exception {
+        Process plain = new ProcessBuilder("umount", mount.toString()).redirectErrorStream(true).start();
+        if (!plain.waitFor(30, TimeUnit.SECONDS) || plain.exitValue() != 0) {
+            new ProcessBuilder("umount", "-l", mount.toString()).redirectErrorStream(true).start()
+                    .waitFor(30, TimeUnit.SECONDS);
+        }
+    }
 
     private interface Condition {
         boolean holds() throws IOException;

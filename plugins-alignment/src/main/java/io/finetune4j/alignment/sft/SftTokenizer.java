@@ -4,6 +4,7 @@ import io.finetune4j.api.ConfigException;
 import io.finetune4j.api.data.Example;
 import io.finetune4j.api.model.TextTokenizer;
 import io.finetune4j.runtime.chat.ChatTemplate;
+import io.finetune4j.runtime.data.ChatTargets;
 import io.finetune4j.runtime.data.SequenceBuilder;
 import io.finetune4j.runtime.data.TokenizedExample;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import java.util.function.Function;
  *       they disagree);
  *   <li>messages: the chat template's rendering, tokenized without adding special tokens (as
  *       {@code apply_chat_template(tokenize=True)} does: the template writes its own BOS), targets from
- *       {@link ConversationTargets} when {@code assistant_only_loss}.
+ *       {@link ChatTargets} when {@code assistant_only_loss}.
  * </ul>
  * EOS is appended when {@code add_eos} and the row does not already end with an EOS token. Truncation keeps the
  * first {@code max_length} tokens; an example left without any target token is rejected with its file and line
@@ -31,7 +32,7 @@ final class SftTokenizer {
     private final SftConfig config;
     private final int maxLength;
     private final long eos;
-    private final ConversationTargets conversations;
+    private final ChatTargets conversations;
 
     SftTokenizer(TextTokenizer tokenizer, SftConfig config, int maxLength) {
         this(tokenizer, config, maxLength, Path::of);
@@ -48,7 +49,7 @@ final class SftTokenizer {
         }
         this.eos = eosIds.length == 0 ? -1 : eosIds[0];
         ChatTemplate template = ChatTemplate.resolve(config.chatTemplate(), "chat_template", tokenizer, paths);
-        this.conversations = new ConversationTargets(tokenizer, template, config.assistantOnlyLoss());
+        this.conversations = new ChatTargets(tokenizer, template, config.assistantOnlyLoss());
     }
 
     /** The template messages rows are rendered with. */

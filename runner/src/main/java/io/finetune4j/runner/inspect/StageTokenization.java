@@ -10,7 +10,6 @@ import io.finetune4j.runtime.data.CompletionSequence;
 import io.finetune4j.runtime.data.SequenceBuilder;
 import io.finetune4j.runtime.data.TokenizedExample;
 import java.lang.reflect.RecordComponent;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -96,23 +95,8 @@ final class StageTokenization {
     }
 
     private TokenizedExample conversation(Example.Conversation conversation) {
-        ChatTargets.Marked marked = ChatTargets.mark(template, conversation);
-        TokenizedExample tokens = ChatTargets.tokenize(tokenizer, marked, conversation);
-        long[] ids = tokens.ids();
-        boolean[] targets = tokens.targets();
-        if (!assistantOnly) {
-            Arrays.fill(targets, true);
-        }
-        List<Example.Message> messages = conversation.messages();
-        boolean assistantLast = messages.get(messages.size() - 1).role().equals("assistant");
-        String eosText = eos >= 0 ? tokenizer.decode(new long[] {eos}, false) : "";
-        if (addEos && eos >= 0 && assistantLast && (eosText.isEmpty() || !marked.text().stripTrailing().endsWith(eosText))) {
-            ids = Arrays.copyOf(ids, ids.length + 1);
-            targets = Arrays.copyOf(targets, targets.length + 1);
-            ids[ids.length - 1] = eos;
-            targets[targets.length - 1] = true;
-        }
-        return new TokenizedExample(ids, targets, conversation.source());
+        // What the sft objective trains on: the one ChatTargets rule, EOS appended as SFT appends it.
+        return new ChatTargets(tokenizer, template, assistantOnly).tokenize(conversation, addEos ? eos : -1);
     }
 
     private Result keepStart(String label, TokenizedExample full) {
